@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `coap-gateway` command: parses argv and dispatches to one subcommand module.
+import { buildProgram } from './program.js';
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`coap-gateway: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
