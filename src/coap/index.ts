@@ -1,0 +1,43 @@
+// Public surface of coap: the pure RFC 7252 vocabulary (messages, codec, options, codes), no I/O.
+export {
+  type Message,
+  type CoapOption,
+  MessageType,
+  MESSAGE_TYPE_NAMES,
+  EMPTY_BUFFER,
+  makeCode,
+  codeClass,
+  codeDetail,
+  codeText,
+  isRequestCode,
+  isResponseCode,
+} from './message.js';
+export { type DecodeError, type DecodeErrorKind, decode, encode } from './codec.js';
+export {
+  OptionNumber,
+  type OptionFormat,
+  type OptionDefinition,
+  type OptionSource,
+  OPTION_REGISTRY,
+  optionDefinition,
+  optionName,
+  isCritical,
+  isUnsafe,
+  isNoCacheKey,
+  isValidOptionLength,
+  getOption,
+  getOptions,
+  hasOption,
+  decodeUint,
+  encodeUint,
+  getUintOption,
+  getStringOption,
+  uriPath,
+  uriPathSegments,
+  uriQuery,
+  withOption,
+  setOption,
+  withoutOptions,
+  makeOptions,
+} from './options.js';
+export { Code, ContentFormat, codeName, methodName, methodFromName, contentFormatName } from './codes.js';
