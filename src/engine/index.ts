@@ -1,0 +1,28 @@
+// Public surface of engine: one RFC 7252 endpoint (messaging, exchanges, Observe) and its types.
+export { createEndpoint } from './endpoint.js';
+export {
+  type Timing,
+  type DerivedTiming,
+  DEFAULT_ACK_TIMEOUT_MS,
+  resolveTiming,
+  timingWarnings,
+} from './timing.js';
+export { RequestError, type RequestErrorKind, isRequestError } from './request-error.js';
+export type {
+  Endpoint,
+  EndpointOptions,
+  EndpointLimits,
+  EndpointStats,
+  OutgoingRequest,
+  OutgoingResponse,
+  RequestOptions,
+  RequestHandler,
+  ServeOptions,
+  ServerExchange,
+  ServerObserver,
+  ObserverEndReason,
+  ClientObservation,
+  ObserveCallbacks,
+  ObservationEndReason,
+} from './endpoint-types.js';
+export type { PeerAddress, DatagramTransport } from '../transport/index.js';
