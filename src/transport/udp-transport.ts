@@ -1,0 +1,89 @@
+// UDP transport: a DatagramTransport over one node:dgram socket (IPv4 or IPv6), send errors contained.
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { DatagramHandler, DatagramTransport, PeerAddress } from './datagram-transport.js';
+
+export interface UdpBindOptions {
+  /** Local address to bind, e.g. '127.0.0.1' or '::1' (an IPv6 host makes an udp6 socket). */
+  readonly host: string;
+  /** 0 lets the OS choose (always 0 in tests). */
+  readonly port: number;
+  readonly receiveBufferBytes?: number;
+  readonly sendBufferBytes?: number;
+  /** Told about socket errors (send failures such as EHOSTUNREACH); they never throw. */
+  readonly onError?: (error: Error) => void;
+}
+
+const dropDatagram: DatagramHandler = () => undefined;
+
+class UdpTransport implements DatagramTransport {
+  private handler: DatagramHandler = dropDatagram;
+  private closed = false;
+  /** Socket errors seen (sends to unreachable peers and the like). */
+  errors = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly local: PeerAddress,
+    private readonly onError: ((error: Error) => void) | undefined,
+  ) {
+    // rinfo already has `address` and `port`: handing it on avoids one allocation per datagram.
+    socket.on('message', (data, rinfo) => this.handler(data, rinfo));
+    socket.on('error', (error) => {
+      this.errors++;
+      this.onError?.(error);
+    });
+  }
+
+  send(data: Buffer, to: PeerAddress): void {
+    if (this.closed) return;
+    try {
+      // Without a callback, asynchronous send errors arrive as 'error' events (counted above).
+      this.socket.send(data, to.port, to.address);
+    } catch (error) {
+      // Synchronous failures (bad port, socket gone) must not crash the caller.
+      this.errors++;
+      this.onError?.(error as Error);
+    }
+  }
+
+  onDatagram(handler: DatagramHandler): void {
+    this.handler = handler;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.handler = dropDatagram;
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+/** Binds a UDP socket and resolves once it listens; rejects on bind errors (EADDRINUSE...). */
+export function bindUdp(options: UdpBindOptions): Promise<DatagramTransport> {
+  const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: isIPv6(options.host) });
+  return new Promise((resolve, reject) => {
+    const onBindError = (error: Error): void => {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+      reject(error);
+    };
+    socket.once('error', onBindError);
+    socket.bind(options.port, options.host, () => {
+      socket.off('error', onBindError);
+      if (options.receiveBufferBytes !== undefined) socket.setRecvBufferSize(options.receiveBufferBytes);
+      if (options.sendBufferBytes !== undefined) socket.setSendBufferSize(options.sendBufferBytes);
+      const a = socket.address();
+      resolve(new UdpTransport(socket, { address: a.address, port: a.port }, options.onError));
+    });
+  });
+}
