@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, flushMicrotasks } from '../../../test/support/fake-clock.js';
+import { DeviceQueues, type DeviceSlot } from './device-queues.js';
+
+test('NSTART 1: the second request waits until the first releases (RFC 7252 §4.7)', async () => {
+  const clock = new FakeClock();
+  const q = new DeviceQueues(clock, 1, 2);
+  const a = q.acquire('d', 1000);
+  assert.ok(a.ok);
+  const slotA = await a.value;
+  assert.ok(slotA);
+  const b = q.acquire('d', 1000);
+  assert.ok(b.ok);
+  const got: { slot?: DeviceSlot | undefined } = {};
+  void b.value.then((s) => (got.slot = s));
+  await flushMicrotasks();
+  assert.equal(got.slot, undefined);
+  assert.equal(q.waitingFor('d'), 1);
+  slotA.release();
+  slotA.release(); // twice is harmless
+  await flushMicrotasks();
+  const slotB = got.slot;
+  assert.ok(slotB);
+  assert.deepEqual(q.stats(), { devices: 1, active: 1, waiting: 0 });
+  slotB.release();
+  assert.deepEqual(q.stats(), { devices: 0, active: 0, waiting: 0 });
+  assert.equal(clock.pendingTimers, 0);
+});
+
+test('a full queue says so; other devices are independent', async () => {
+  const clock = new FakeClock();
+  const q = new DeviceQueues(clock, 1, 1);
+  const first = q.acquire('d', 1000);
+  assert.ok(first.ok);
+  assert.ok(q.acquire('d', 1000).ok);
+  const third = q.acquire('d', 1000);
+  assert.deepEqual(third, { ok: false, error: 'full' });
+  const other = q.acquire('e', 1000);
+  assert.ok(other.ok);
+  assert.ok(await other.value);
+  q.close();
+  assert.equal(clock.pendingTimers, 0);
+});
+
+test('a waiter whose time runs out gets undefined and leaves the queue', async () => {
+  const clock = new FakeClock();
+  const q = new DeviceQueues(clock, 1, 4);
+  const a = q.acquire('d', 1000);
+  assert.ok(a.ok);
+  const slotA = await a.value;
+  const b = q.acquire('d', 500);
+  assert.ok(b.ok);
+  clock.advance(500);
+  assert.equal(await b.value, undefined);
+  assert.equal(q.waitingFor('d'), 0);
+  slotA?.release();
+  assert.deepEqual(q.stats(), { devices: 0, active: 0, waiting: 0 });
+});

@@ -1,0 +1,118 @@
+// DeviceQueues: at most NSTART outstanding requests per device (RFC 7252 §4.7), the rest wait in a bounded queue.
+import type { Clock, Result, TimerHandle } from '../../base/index.js';
+import { ok, err } from '../../base/index.js';
+
+/** A held place among a device's NSTART outstanding requests; release it exactly once. */
+export interface DeviceSlot {
+  release(): void;
+}
+
+interface Waiter {
+  readonly resolve: (slot: DeviceSlot | undefined) => void;
+  timer: TimerHandle | undefined;
+}
+
+interface DeviceState {
+  active: number;
+  readonly waiting: Waiter[];
+}
+
+export interface DeviceQueueStats {
+  readonly devices: number;
+  readonly active: number;
+  readonly waiting: number;
+}
+
+export class DeviceQueues {
+  private readonly devices = new Map<string, DeviceState>();
+  private closed = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly nstart: number,
+    private readonly queueLimit: number,
+  ) {}
+
+  /**
+   * Asks for a slot towards `device`. 'full' when NSTART requests are out and `queueLimit` wait
+   * already (the caller answers 5.03). Otherwise a promise of the slot, or of undefined when
+   * `maxWaitMs` passed first (the client has given up by then) or the queues were closed.
+   */
+  acquire(device: string, maxWaitMs: number): Result<Promise<DeviceSlot | undefined>, 'full'> {
+    if (this.closed) return ok(Promise.resolve(undefined));
+    let state = this.devices.get(device);
+    if (state === undefined) {
+      state = { active: 0, waiting: [] };
+      this.devices.set(device, state);
+    }
+    if (state.active < this.nstart) {
+      state.active++;
+      return ok(Promise.resolve(this.slot(device, state)));
+    }
+    if (state.waiting.length >= this.queueLimit) return err('full');
+    const s = state;
+    return ok(
+      new Promise<DeviceSlot | undefined>((resolve) => {
+        const waiter: Waiter = { resolve, timer: undefined };
+        waiter.timer = this.clock.setTimer(() => {
+          waiter.timer = undefined;
+          const i = s.waiting.indexOf(waiter);
+          if (i >= 0) s.waiting.splice(i, 1);
+          this.dropIfIdle(device, s);
+          resolve(undefined);
+        }, maxWaitMs);
+        s.waiting.push(waiter);
+      }),
+    );
+  }
+
+  /** Requests waiting for `device` (for Max-Age hints and tests). */
+  waitingFor(device: string): number {
+    return this.devices.get(device)?.waiting.length ?? 0;
+  }
+
+  stats(): DeviceQueueStats {
+    let active = 0;
+    let waiting = 0;
+    for (const s of this.devices.values()) {
+      active += s.active;
+      waiting += s.waiting.length;
+    }
+    return { devices: this.devices.size, active, waiting };
+  }
+
+  /** Every waiter gets undefined; held slots may still be released. */
+  close(): void {
+    this.closed = true;
+    for (const [device, s] of this.devices) {
+      for (const w of s.waiting.splice(0)) {
+        if (w.timer !== undefined) this.clock.clearTimer(w.timer);
+        w.resolve(undefined);
+      }
+      this.dropIfIdle(device, s);
+    }
+  }
+
+  private slot(device: string, state: DeviceState): DeviceSlot {
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const next = state.waiting.shift();
+        if (next !== undefined) {
+          // The slot passes straight to the next waiter: `active` stays the same.
+          if (next.timer !== undefined) this.clock.clearTimer(next.timer);
+          next.resolve(this.slot(device, state));
+          return;
+        }
+        state.active--;
+        this.dropIfIdle(device, state);
+      },
+    };
+  }
+
+  private dropIfIdle(device: string, state: DeviceState): void {
+    if (state.active === 0 && state.waiting.length === 0 && this.devices.get(device) === state) this.devices.delete(device);
+  }
+}
