@@ -20,7 +20,7 @@ test('NSTART 1: the second request waits until the first releases (RFC 7252 §4.
   slotA.release();
   slotA.release(); // twice is harmless
   await flushMicrotasks();
-  const slotB = got.slot;
+  const slotB = got.slot as DeviceSlot | undefined;
   assert.ok(slotB);
   assert.deepEqual(q.stats(), { devices: 1, active: 1, waiting: 0 });
   slotB.release();
