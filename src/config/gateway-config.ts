@@ -71,8 +71,10 @@ export type JwksSource = { readonly kind: 'file'; readonly path: string } | { re
 
 export interface AuthConfig {
   readonly jwks: JwksSource;
-  readonly issuer?: string;
-  readonly audience?: string;
+  /** Expected `iss` of access tokens (the token service's issuer). */
+  readonly issuer: string;
+  /** Expected `aud` of access tokens (this gateway). */
+  readonly audience: string;
   readonly algorithms: readonly string[];
   readonly clockToleranceSec: number;
 }
@@ -122,6 +124,6 @@ export const CONFIG_DEFAULTS = {
     sweepIntervalMs: 60_000,
     store: { kind: 'sqlite', path: 'coap-gateway-sessions.db' },
   },
-  auth: { algorithms: ['ES256', 'RS256', 'EdDSA'], clockToleranceSec: 5 },
+  auth: { algorithms: ['EdDSA', 'ES256'], clockToleranceSec: 60 },
   observe: { conNotificationIntervalMs: 24 * HOUR_MS },
 } as const;

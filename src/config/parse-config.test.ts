@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseConfig, loadConfig, parseDurationMs, CONFIG_DEFAULTS } from './index.js';
 
-const MINIMAL = { auth: { jwksFile: 'keys.json' } };
+const MINIMAL = { auth: { jwksFile: 'keys.json', issuer: 'https://tokens.test', audience: 'coap-gateway' } };
 
 test('defaults fill everything but the JWKS source', () => {
   const r = parseConfig(MINIMAL);
@@ -95,7 +95,7 @@ test('loadConfig reads YAML and JSON, applies overrides, prefixes errors with th
   const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
   try {
     const yamlPath = join(dir, 'gw.yaml');
-    writeFileSync(yamlPath, 'listen:\n  - host: 127.0.0.1\n    port: 0\nforwarding:\n  strictOptions: true\nauth:\n  jwksUrl: http://127.0.0.1:1/jwks\n');
+    writeFileSync(yamlPath, 'listen:\n  - host: 127.0.0.1\n    port: 0\nforwarding:\n  strictOptions: true\nauth:\n  jwksUrl: http://127.0.0.1:1/jwks\n  issuer: i\n  audience: a\n');
     const y = await loadConfig(yamlPath, { forwarding: { upstreamDeadlineMs: '3s' } });
     assert.ok(y.ok, JSON.stringify(y));
     assert.equal(y.value.forwarding.strictOptions, true);
@@ -103,7 +103,7 @@ test('loadConfig reads YAML and JSON, applies overrides, prefixes errors with th
     assert.deepEqual(y.value.listen, [{ host: '127.0.0.1', port: 0 }]);
 
     const jsonPath = join(dir, 'gw.json');
-    writeFileSync(jsonPath, JSON.stringify({ auth: { jwksFile: 'k.json' }, sessions: { limitPerAccount: 'ten' } }));
+    writeFileSync(jsonPath, JSON.stringify({ auth: MINIMAL.auth, sessions: { limitPerAccount: 'ten' } }));
     const j = await loadConfig(jsonPath);
     assert.ok(!j.ok);
     assert.match(j.error[0] ?? '', /gw\.json: sessions\.limitPerAccount/);
