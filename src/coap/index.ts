@@ -41,3 +41,33 @@ export {
   makeOptions,
 } from './options.js';
 export { Code, ContentFormat, codeName, methodName, methodFromName, contentFormatName } from './codes.js';
+export {
+  type HostKind,
+  type UriParts,
+  type Target,
+  type TargetDefaults,
+  type Destination,
+  defaultPort,
+  uriToOptions,
+  optionsToUri,
+  targetFromRequest,
+} from './uri.js';
+export {
+  type BlockValue,
+  MAX_BLOCK_NUM,
+  MAX_SZX,
+  szxToSize,
+  sizeToSzx,
+  decodeBlock,
+  encodeBlock,
+  makeBlock,
+  sliceBlock,
+} from './block.js';
+export {
+  type Link,
+  type LinkAttribute,
+  parseLinkFormat,
+  serializeLinkFormat,
+  linkAttributes,
+  filterLinks,
+} from './link-format.js';
