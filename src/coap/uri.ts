@@ -181,19 +181,18 @@ export function uriToOptions(uri: string, destinationPort?: number): Result<UriP
 
 const HEX = '0123456789ABCDEF';
 
-/** Percent-encodes every byte outside `keep` with uppercase hex (RFC 7252 §6.5). */
-function percentEncode(value: Buffer, keep: RegExp): string {
+/** Percent-encodes with uppercase hex every byte outside `keep` (all ASCII when null) (RFC 7252 §6.5). */
+function percentEncode(value: Buffer, keep: RegExp | null): string {
   let out = '';
   for (const byte of value) {
     const ch = String.fromCharCode(byte);
-    out += byte < 0x80 && keep.test(ch) ? ch : '%' + HEX[byte >>> 4] + HEX[byte & 0x0f];
+    out += byte < 0x80 && (keep === null || keep.test(ch)) ? ch : '%' + HEX[byte >>> 4] + HEX[byte & 0x0f];
   }
   return out;
 }
 
 const PATH_KEEP = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
 const QUERY_KEEP = /[A-Za-z0-9\-._~!$'()*+,;=:@/?]/;
-const ASCII = /[\x00-\x7f]/;
 
 export interface Destination {
   /** Scheme of the composed URI; default "coap". */
@@ -208,7 +207,7 @@ function formatHost(host: string): Result<string, string> {
   if (isIPv6(host)) return ok(`[${host.toLowerCase()}]`);
   if (host.startsWith('[') && host.endsWith(']') && isIPv6(host.slice(1, -1))) return ok(host.toLowerCase());
   // RFC 7252 §6.5 step 2: only non-ASCII is percent-encoded; anything else must already be a reg-name.
-  const encoded = percentEncode(Buffer.from(host.toLowerCase(), 'utf8'), ASCII);
+  const encoded = percentEncode(Buffer.from(host.toLowerCase(), 'utf8'), null);
   if (encoded.length === 0 || !REG_NAME.test(encoded)) return err(`invalid host "${host}"`);
   return ok(encoded);
 }
