@@ -71,7 +71,7 @@ export const OPTION_REGISTRY: ReadonlyMap<number, OptionDefinition> = new Map(
     def(23, 'Block2', 'uint', 0, 3, false),
     def(27, 'Block1', 'uint', 0, 3, false),
     def(28, 'Size2', 'uint', 0, 4, false),
-    def(31, 'Q-Block2', 'uint', 0, 3, false),
+    def(31, 'Q-Block2', 'uint', 0, 3, true), // RFC 9177: repeated to ask for several missing blocks
     def(35, 'Proxy-Uri', 'string', 1, 1034, false),
     def(39, 'Proxy-Scheme', 'string', 1, 255, false),
     def(60, 'Size1', 'uint', 0, 4, false),
