@@ -1,6 +1,6 @@
 // The dependency rule of docs/architecture.md, checked on every `npm test`.
 const folders = ['coap', 'base', 'transport', 'engine', 'gateway', 'sessions', 'auth', 'resolver',
-  'token-service', 'simulator', 'admin', 'telemetry', 'config', 'app', 'cli'];
+  'token-service', 'simulator', 'admin', 'telemetry', 'config', 'app', 'cli', 'client'];
 // Which of our folders each folder may import (besides itself).
 const allowed = {
   coap: [],
@@ -16,9 +16,10 @@ const allowed = {
   gateway: ['engine', 'sessions', 'auth', 'resolver', 'coap', 'telemetry', 'base'],
   simulator: ['engine', 'transport', 'coap', 'telemetry', 'base'],
   admin: ['gateway', 'sessions', 'telemetry', 'base'],
-  app: ['admin', 'token-service', 'simulator', 'gateway', 'config', 'engine', 'transport', 'sessions',
+  client: ['engine', 'coap', 'telemetry', 'base'],
+  app: ['client', 'admin', 'token-service', 'simulator', 'gateway', 'config', 'engine', 'transport', 'sessions',
     'auth', 'resolver', 'telemetry', 'coap', 'base'],
-  cli: ['app', 'config', 'auth', 'token-service', 'coap', 'base'],
+  cli: ['app', 'client', 'config', 'auth', 'token-service', 'coap', 'base'],
 };
 const forbidden = [
   { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
