@@ -241,9 +241,11 @@ class DefaultSessionService implements SessionService {
     // session is closed before maxIdleMs, and none later than 3 periods (<= 3/4 grace) after it.
     const slackMs = 2 * this.tickMs;
     let expired: Session[] = [];
+    let storeUp = true;
     try {
       expired = await this.store.expireIdle(this.clock.wallNow(), this.maxIdleMs + slackMs);
     } catch (e) {
+      storeUp = false;
       this.logger.warn({ err: String(e) }, 'session store failed at idle sweep');
     }
     for (const s of expired) {
@@ -253,8 +255,11 @@ class DefaultSessionService implements SessionService {
     const nowMs = this.clock.now();
     for (const e of [...this.cache.values()]) {
       if (this.live(e.session) === undefined) continue;
-      // Entries not read for a while would be read again anyway: drop them to bound the cache.
-      if (nowMs - e.checkedAtMs > this.cacheTtlMs && !this.cache.isDirty(e)) this.cache.forget(e.session.clientKey);
+      // Entries not read for a while would be read again anyway: drop them to bound the cache, but
+      // not while the store is down, when the cache is all that keeps clients logged in.
+      if (storeUp && nowMs - e.checkedAtMs > this.cacheTtlMs && !this.cache.isDirty(e)) {
+        this.cache.forget(e.session.clientKey);
+      }
     }
   }
 
