@@ -1,0 +1,84 @@
+// What a Gateway is built from (endpoints, services, settings) and what it reports (stats for leak checks).
+import type { Clock, Random, Result } from '../base/index.js';
+import type { Endpoint, PeerAddress } from '../engine/index.js';
+import type { SessionService } from '../sessions/index.js';
+import type { TokenVerifier } from '../auth/index.js';
+import type { Resolution, ResolveFailure } from '../resolver/index.js';
+import type { Logger } from '../telemetry/index.js';
+import type { Session, CloseReason } from '../sessions/index.js';
+
+/** The gateway's slice of the configuration (app/ maps config/ onto it). */
+export interface GatewaySettings {
+  /** Host names that mean the gateway itself (lower case), besides its own address. */
+  readonly localNames: readonly string[];
+  /** Mesh domains whose `SSN<MAC>.<domain>` names are devices. */
+  readonly domains: readonly string[];
+  readonly allowIpLiterals: boolean;
+  /** RFC 7252 §5.7.1 option rules instead of "forward every option". */
+  readonly strictOptions: boolean;
+  readonly upstreamDeadlineMs: number;
+  readonly nstartPerDevice: number;
+  readonly deviceQueueLimit: number;
+  readonly queueFullMaxAgeSec: number;
+  readonly maxInFlight: number;
+  readonly defaultHopLimit: number;
+  /** Sessions per account when the token carries no limit. */
+  readonly sessionLimit: number;
+}
+
+export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
+  localNames: ['localhost'],
+  domains: [],
+  allowIpLiterals: false,
+  strictOptions: false,
+  upstreamDeadlineMs: 60_000,
+  nstartPerDevice: 1,
+  deviceQueueLimit: 32,
+  queueFullMaxAgeSec: 5,
+  maxInFlight: 10_000,
+  defaultHopLimit: 16,
+  sessionLimit: 10,
+});
+
+/** Resolves a device host name (already checked to be in a configured domain) or an IP literal. */
+export type ResolveHost = (host: string) => Promise<Result<Resolution, ResolveFailure>>;
+
+export interface GatewayOptions {
+  /** The endpoint clients talk to. Its handler is set by the gateway. */
+  readonly downstream: Endpoint;
+  /** The endpoint that talks to devices (own message IDs and tokens). */
+  readonly upstream: Endpoint;
+  readonly sessions: SessionService;
+  readonly verifier: TokenVerifier;
+  readonly resolve: ResolveHost;
+  /**
+   * Sends one datagram to a client outside any exchange: the NON 5.03 that tells a client its session
+   * was closed (the seed). app/ binds it to the downstream transport.
+   */
+  readonly sendToClient?: (datagram: Buffer, to: PeerAddress) => void;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger?: Logger;
+  readonly settings?: Partial<GatewaySettings>;
+}
+
+/** Live counts; all zero on an idle gateway (leak checks). */
+export interface GatewayStats {
+  /** Proxied requests between arrival and their response. */
+  readonly inFlight: number;
+  readonly deviceQueues: number;
+  readonly waiting: number;
+  /** Upstream observations (shared by their subscribers). */
+  readonly observations: number;
+  /** Clients subscribed to them. */
+  readonly subscribers: number;
+}
+
+export interface Gateway {
+  readonly settings: GatewaySettings;
+  /** The session service's onClosed: cancels the session's observations and sends the NON 5.03. */
+  sessionClosed(session: Session, reason: CloseReason): void;
+  stats(): GatewayStats;
+  /** Stops serving: pending requests are answered 5.03, observations cancelled. Endpoints stay open. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,177 @@
+// The gateway pipeline: hop-limit -> local-resources | session -> target -> authorize -> resolve -> observe | forward.
+import { Code, MessageType, OptionNumber, encode, methodName, type Message } from '../coap/index.js';
+import type { PeerAddress, ServerExchange } from '../engine/index.js';
+import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
+import { silentLogger } from '../telemetry/index.js';
+import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from './errors.js';
+import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type GatewaySettings, type GatewayStats } from './gateway-options.js';
+import { isSuppressed } from './no-response.js';
+import { checkProxyRequestOptions, nextHopLimit } from './option-rules.js';
+import { createEchoResource } from './resources/echo-resource.js';
+import { createHelpResource } from './resources/help-resource.js';
+import { createSessionsResource } from './resources/sessions-resource.js';
+import { authorizeStage } from './stages/authorize-stage.js';
+import { forwardStage, type ForwardContext } from './stages/forward-stage.js';
+import { createLocalResources } from './stages/local-resources.js';
+import { ObserveRelay } from './stages/observe-relay.js';
+import { resolveStage } from './stages/resolve-stage.js';
+import { SessionStage } from './stages/session-stage.js';
+import { selfAddresses, targetStage, type SelfIdentity } from './stages/target-stage.js';
+import { isProxyRequest, toUpstream, type UpstreamRequest } from './translate.js';
+import { DeviceQueues } from './upstream/device-queues.js';
+
+/** RFC 7252 §5.8 / RFC 8132: the methods the gateway forwards. */
+const METHODS: ReadonlySet<number> = new Set([Code.GET, Code.POST, Code.PUT, Code.DELETE, Code.FETCH, Code.PATCH, Code.IPATCH]);
+
+export function createGateway(o: GatewayOptions): Gateway {
+  const settings: GatewaySettings = Object.freeze({ ...DEFAULT_GATEWAY_SETTINGS, ...o.settings });
+  const logger = o.logger ?? silentLogger;
+  const sessionStage = new SessionStage(o.sessions);
+  const queues = new DeviceQueues(o.clock, settings.nstartPerDevice, settings.deviceQueueLimit);
+  const local = createLocalResources(
+    [createHelpResource(), createSessionsResource({ sessions: o.sessions, verifier: o.verifier, defaultLimit: settings.sessionLimit }), createEchoResource()],
+    settings.strictOptions,
+  );
+  const boundAddress = o.downstream.local.address;
+  const self: SelfIdentity = {
+    names: new Set(settings.localNames.map((n) => n.toLowerCase())),
+    port: o.downstream.local.port,
+    addresses: selfAddresses(boundAddress),
+  };
+  // RFC 8768 §3: the 5.08 diagnostic names this proxy.
+  const identity = boundAddress === '0.0.0.0' || boundAddress === '::' ? (settings.localNames[0] ?? boundAddress) : boundAddress;
+  const forwardContext: ForwardContext = {
+    upstream: o.upstream,
+    queues,
+    clock: o.clock,
+    strictOptions: settings.strictOptions,
+    queueFullMaxAgeSec: settings.queueFullMaxAgeSec,
+  };
+  const relay = new ObserveRelay({ forward: forwardContext, clock: o.clock, logger, onTraffic: (key) => o.sessions.touch(key) });
+  let inFlight = 0;
+  let closed = false;
+
+  /** Every answer goes through here: RFC 7967 No-Response is honoured for gateway and device answers alike. */
+  function reply(exchange: ServerExchange, response: ResponseParts): void {
+    if (!exchange.open) return;
+    if (isSuppressed(exchange.request, response.code)) {
+      // RFC 7967 §2: the CON request is still acknowledged, the response not sent.
+      if (exchange.request.type === MessageType.CON) exchange.accept();
+      return;
+    }
+    exchange.respond(response);
+  }
+
+  const fail = (exchange: ServerExchange, error: GatewayError): void => reply(exchange, errorResponse(error));
+
+  async function serveLocal(exchange: ServerExchange, message: Message, clientKey: string): Promise<void> {
+    const found = await sessionStage.find(clientKey);
+    const hasSession = found.ok && found.value !== undefined;
+    if (hasSession) o.sessions.touch(clientKey);
+    const requestBytes = encode(exchange.request).length;
+    reply(exchange, await local.handle({ message, from: exchange.from, requestBytes, hasSession }));
+  }
+
+  async function process(exchange: ServerExchange): Promise<void> {
+    const request = exchange.request;
+    const clientKey = clientKeyOf(exchange.from.address, exchange.from.port);
+    const deadlineAt = o.clock.now() + settings.upstreamDeadlineMs;
+    if (closed) return fail(exchange, gatewayError('overloaded', 'Gateway is shutting down', 5));
+    if (!isProxyRequest(request)) return serveLocal(exchange, request, clientKey);
+
+    const hop = nextHopLimit(request, settings.defaultHopLimit, identity);
+    if (!hop.ok) return fail(exchange, hop.error);
+    const options = checkProxyRequestOptions(request, settings.strictOptions);
+    if (!options.ok) return fail(exchange, options.error);
+    const target = targetStage(request, self);
+    if (target.ok && target.value.kind === 'local') return serveLocal(exchange, target.value.message, clientKey);
+
+    const principal = await sessionStage.require(clientKey);
+    if (!principal.ok) return fail(exchange, principal.error);
+    o.sessions.touch(clientKey);
+    if (!target.ok) return fail(exchange, target.error);
+    if (target.value.kind !== 'device') return;
+    const device = target.value.target;
+    // RFC 7252 §5.8: an unknown method is 4.05.
+    if (!METHODS.has(request.code)) return fail(exchange, gatewayError('method-not-allowed', `Code ${request.code >>> 5}.${request.code & 31} is not a method the gateway forwards`));
+    const allowed = authorizeStage(principal.value, device, request.code);
+    if (!allowed.ok) return fail(exchange, allowed.error);
+    if (inFlight >= settings.maxInFlight) return fail(exchange, gatewayError('overloaded', 'Gateway busy, retry later', settings.queueFullMaxAgeSec));
+
+    inFlight++;
+    try {
+      const peer = await resolveStage(device, { domains: settings.domains, allowIpLiterals: settings.allowIpLiterals }, o.resolve);
+      if (!peer.ok) return fail(exchange, peer.error);
+      const upstreamRequest = stripObserve(toUpstream(request, device, hop.value));
+      if (exchange.observeRequested) {
+        await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);
+        return;
+      }
+      reply(exchange, await forwardStage(forwardContext, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs));
+    } finally {
+      inFlight--;
+    }
+  }
+
+  o.downstream.serve(
+    (exchange) => {
+      process(exchange).catch((e: unknown) => {
+        // The error boundary: nothing but a 5.00 reaches the client, the rest goes to the log.
+        logger.error({ err: e instanceof Error ? e.stack : String(e), method: methodName(exchange.request.code) }, 'gateway pipeline failed');
+        if (exchange.open) exchange.respond(errorResponse(gatewayError('internal')));
+      });
+    },
+    // The gateway forwards unknown options byte-exact; it applies RFC 7252 §5.4.1 to local requests itself.
+    { rejectUnknownCritical: false },
+  );
+
+  function sendSessionClosed(session: Session): void {
+    const to = peerOf(session.clientKey);
+    if (o.sendToClient === undefined || to === undefined) return;
+    const parts = errorResponse(gatewayError('session-closed'));
+    // The guide: "Gateway will send the client a non-confirmable CoAP response SERVICE_UNAVAILABLE_503".
+    const datagram = encode({
+      type: MessageType.NON,
+      code: parts.code,
+      messageId: o.random.int(0, 0x10000),
+      token: Buffer.alloc(0),
+      options: parts.options,
+      payload: parts.payload,
+    });
+    o.sendToClient(datagram, to);
+  }
+
+  return {
+    settings,
+    sessionClosed(session: Session, reason: CloseReason): void {
+      sessionStage.forget(session.id);
+      // SPEC §3.2: closing a session cancels the upstream observations only it held.
+      relay.dropClient(session.clientKey);
+      if (reason === 'idle' || reason === 'expired') sendSessionClosed(session);
+    },
+    stats(): GatewayStats {
+      const q = queues.stats();
+      const r = relay.stats();
+      return { inFlight, deviceQueues: q.devices, waiting: q.waiting, observations: r.observations, subscribers: r.subscribers };
+    },
+    async close(): Promise<void> {
+      closed = true;
+      relay.close();
+      queues.close();
+      await Promise.resolve();
+    },
+  };
+}
+
+/** Observe is hop-by-hop (RFC 7641 §5): the gateway registers upstream itself. */
+function stripObserve(request: UpstreamRequest): UpstreamRequest {
+  if (!request.options.some((o) => o.number === OptionNumber.OBSERVE)) return request;
+  return { ...request, options: request.options.filter((o) => o.number !== OptionNumber.OBSERVE) };
+}
+
+/** "ip:port" / "[v6]:port" back to an address. */
+function peerOf(clientKey: string): PeerAddress | undefined {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(clientKey) ?? /^([^:]+):(\d+)$/.exec(clientKey);
+  if (m === null) return undefined;
+  return { address: m[1] as string, port: Number(m[2]) };
+}

@@ -1,0 +1,211 @@
+// Observe relay (RFC 7641 §5): one upstream observation per device resource, shared by its subscribers.
+import type { Clock } from '../../base/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { ClientObservation, PeerAddress, ServerExchange, ServerObserver } from '../../engine/index.js';
+import { clientKeyOf } from '../../sessions/index.js';
+import { OptionNumber, getUintOption, hasOption, isNoCacheKey, isUnsafe, type Message } from '../../coap/index.js';
+import { errorResponse, gatewayError, type ResponseParts } from '../errors.js';
+import { checkUpstreamResponseOptions } from '../option-rules.js';
+import { toClient, type UpstreamRequest } from '../translate.js';
+import { acquireDevice, deviceKey, upstreamFailure, type ForwardContext } from './forward-stage.js';
+
+interface Subscriber {
+  readonly observer: ServerObserver;
+  readonly clientKey: string;
+  readonly observation: Observation;
+}
+
+interface Observation {
+  readonly key: string;
+  readonly host: string;
+  client: ClientObservation | undefined;
+  /** Registrations waiting for the first upstream response. */
+  readonly pending: ServerExchange[];
+  readonly subscribers: Set<Subscriber>;
+  latest: { readonly response: ResponseParts; readonly atMs: number; readonly maxAgeMs: number } | undefined;
+  established: boolean;
+}
+
+export interface ObserveRelayOptions {
+  readonly forward: ForwardContext;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called for each notification a client gets (SPEC §3.2: notifications count as traffic). */
+  readonly onTraffic: (clientKey: string) => void;
+}
+
+/** RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
+const DEFAULT_MAX_AGE_SEC = 60;
+
+/**
+ * The observation key: the device plus everything that selects the representation (RFC 7641 §5 lets
+ * one upstream registration serve every client asking the same thing): method, payload and the
+ * cache-key options, not Observe, Hop-Limit or NoCacheKey ones (RFC 7252 §5.4.6).
+ */
+function observationKey(peer: PeerAddress, request: UpstreamRequest): string {
+  let key = `${deviceKey(peer)} ${request.code}`;
+  for (const o of request.options) {
+    if (o.number === OptionNumber.OBSERVE || o.number === OptionNumber.HOP_LIMIT) continue;
+    if (!isUnsafe(o.number) && isNoCacheKey(o.number)) continue;
+    key += ` ${o.number}:${o.value.toString('hex')}`;
+  }
+  return request.payload.length > 0 ? `${key} ${request.payload.toString('hex')}` : key;
+}
+
+export class ObserveRelay {
+  private readonly observations = new Map<string, Observation>();
+  private readonly byClient = new Map<string, Set<Subscriber>>();
+
+  constructor(private readonly o: ObserveRelayOptions) {}
+
+  stats(): { observations: number; subscribers: number } {
+    let subscribers = 0;
+    for (const obs of this.observations.values()) subscribers += obs.subscribers.size + obs.pending.length;
+    return { observations: this.observations.size, subscribers };
+  }
+
+  /**
+   * A client's GET/FETCH with Observe 0 (RFC 7641 §3.1), already authorized and resolved. Joins the
+   * observation of the same resource or registers upstream. Resolves when the client got its first
+   * response (or an error).
+   */
+  async subscribe(exchange: ServerExchange, clientKey: string, peer: PeerAddress, host: string, request: UpstreamRequest, deadlineAt: number, deadlineMs: number): Promise<void> {
+    const key = observationKey(peer, request);
+    const existing = this.observations.get(key);
+    if (existing !== undefined) {
+      const latest = existing.latest;
+      // RFC 7641 §5 / issue #6: a late joiner gets the latest representation at once while fresh.
+      if (existing.established && latest !== undefined && this.o.clock.now() - latest.atMs < latest.maxAgeMs) {
+        this.addSubscriber(existing, exchange, clientKey, latest.response);
+        return;
+      }
+      existing.pending.push(exchange);
+      existing.client?.reregister();
+      return;
+    }
+    const obs: Observation = { key, host, client: undefined, pending: [exchange], subscribers: new Set(), latest: undefined, established: false };
+    this.observations.set(key, obs);
+    const slot = await acquireDevice(this.o.forward, peer, host, deadlineAt, deadlineMs);
+    if (!slot.ok) return this.fail(obs, errorResponse(slot.error));
+    if (this.observations.get(key) !== obs) return slot.value.release();
+    const withoutObserve = request.options.filter((x) => x.number !== OptionNumber.OBSERVE);
+    const client = this.o.forward.upstream.observe(
+      peer,
+      { type: request.type, code: request.code, options: withoutObserve, payload: request.payload },
+      {
+        onNotification: (m) => this.onNotification(obs, m),
+        onEnd: (reason) => this.onUpstreamEnd(obs, reason),
+      },
+      { timeoutMs: Math.max(1, deadlineAt - this.o.clock.now()) },
+    );
+    obs.client = client;
+    try {
+      await client.first;
+    } catch (e) {
+      this.fail(obs, errorResponse(upstreamFailure(e, host, deadlineMs)));
+    } finally {
+      slot.value.release();
+    }
+  }
+
+  /** Ends every subscription of a client socket (its session closed). */
+  dropClient(clientKey: string): void {
+    const subs = this.byClient.get(clientKey);
+    if (subs === undefined) return;
+    for (const s of [...subs]) s.observer.end();
+  }
+
+  close(): void {
+    for (const obs of [...this.observations.values()]) {
+      this.fail(obs, errorResponse(gatewayError('overloaded', 'Gateway is shutting down', 5)));
+    }
+  }
+
+  private onNotification(obs: Observation, message: Message): void {
+    if (this.observations.get(obs.key) !== obs) return;
+    const checked = checkUpstreamResponseOptions(message, this.o.forward.strictOptions);
+    const response = checked.ok ? toClient(message) : errorResponse(checked.error);
+    const observing = checked.ok && message.code >>> 5 === 2 && hasOption(message, OptionNumber.OBSERVE);
+    if (!observing) {
+      // RFC 7641 §3.2/§4.2: a response without Observe or an error ends the observation for everyone.
+      this.fail(obs, response);
+      return;
+    }
+    obs.established = true;
+    const maxAgeSec = getUintOption(message, OptionNumber.MAX_AGE) ?? DEFAULT_MAX_AGE_SEC;
+    obs.latest = { response, atMs: this.o.clock.now(), maxAgeMs: maxAgeSec * 1000 };
+    for (const exchange of obs.pending.splice(0)) this.addSubscriber(obs, exchange, undefined, response);
+    for (const s of obs.subscribers) {
+      // The device's CON stays CON to the client (the engine adds CONs as RFC 7641 §4.5 asks).
+      s.observer.notify(response, { confirmable: message.type === 0 });
+      this.o.onTraffic(s.clientKey);
+    }
+  }
+
+  private addSubscriber(obs: Observation, exchange: ServerExchange, clientKey: string | undefined, first: ResponseParts): void {
+    const key = clientKey ?? clientKeyOf(exchange.from.address, exchange.from.port);
+    if (!exchange.open) return;
+    const holder: { sub?: Subscriber } = {};
+    const observer = exchange.observe(() => {
+      if (holder.sub !== undefined) this.removeSubscriber(holder.sub);
+    });
+    if (observer === undefined) {
+      exchange.respond(first);
+      return;
+    }
+    const sub: Subscriber = { observer, clientKey: key, observation: obs };
+    holder.sub = sub;
+    obs.subscribers.add(sub);
+    let set = this.byClient.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.byClient.set(key, set);
+    }
+    set.add(sub);
+    exchange.respond(first);
+    this.o.onTraffic(key);
+  }
+
+  private removeSubscriber(sub: Subscriber): void {
+    const obs = sub.observation;
+    obs.subscribers.delete(sub);
+    const set = this.byClient.get(sub.clientKey);
+    if (set !== undefined) {
+      set.delete(sub);
+      if (set.size === 0) this.byClient.delete(sub.clientKey);
+    }
+    // RFC 7641 §3.6: the last subscriber gone, the upstream observation is cancelled.
+    if (obs.subscribers.size === 0 && obs.pending.length === 0 && this.observations.get(obs.key) === obs) {
+      this.observations.delete(obs.key);
+      this.cancelUpstream(obs);
+    }
+  }
+
+  private onUpstreamEnd(obs: Observation, reason: string): void {
+    if (this.observations.get(obs.key) !== obs) return;
+    const failure = reason === 'timeout' ? gatewayError('gateway-timeout', `${obs.host} stopped answering`) : gatewayError('bad-gateway', `${obs.host} ended the observation (${reason})`);
+    this.fail(obs, errorResponse(failure));
+  }
+
+  /** Ends the observation: pending clients get `final` as their response, subscribers as last notification. */
+  private fail(obs: Observation, final: ResponseParts): void {
+    if (this.observations.get(obs.key) === obs) this.observations.delete(obs.key);
+    for (const exchange of obs.pending.splice(0)) if (exchange.open) exchange.respond(final);
+    for (const s of [...obs.subscribers]) {
+      obs.subscribers.delete(s);
+      const set = this.byClient.get(s.clientKey);
+      set?.delete(s);
+      if (set !== undefined && set.size === 0) this.byClient.delete(s.clientKey);
+      s.observer.end(final);
+    }
+    this.cancelUpstream(obs);
+  }
+
+  private cancelUpstream(obs: Observation): void {
+    const client = obs.client;
+    obs.client = undefined;
+    if (client === undefined || !client.active) return;
+    client.cancel('proactive').catch((e: unknown) => this.o.logger.debug({ err: String(e), host: obs.host }, 'upstream observe cancel failed'));
+  }
+}
+

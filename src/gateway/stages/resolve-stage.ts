@@ -1,0 +1,29 @@
+// Resolve stage: device name in a configured domain -> address via DNS; IP literals only when allowed.
+import type { Target } from '../../coap/index.js';
+import { type Result, ok, err } from '../../base/index.js';
+import type { PeerAddress } from '../../engine/index.js';
+import { parseDeviceName } from '../../resolver/index.js';
+import { gatewayError, type GatewayError } from '../errors.js';
+import type { ResolveHost } from '../gateway-options.js';
+
+export interface ResolvePolicy {
+  readonly domains: readonly string[];
+  readonly allowIpLiterals: boolean;
+}
+
+/**
+ * SPEC §3.3: names are `SSN<MAC>.<domain>` of configured domains, resolved with DNS; an unknown domain
+ * or an unresolvable name is 5.02 with a diagnostic (RFC 7252 §5.9.3.3). An IP-literal target the
+ * configuration does not allow is 5.05 (RFC 7252 §5.7.2: the proxy will not serve it).
+ */
+export async function resolveStage(target: Target, policy: ResolvePolicy, resolve: ResolveHost): Promise<Result<PeerAddress, GatewayError>> {
+  if (target.hostKind !== 'name') {
+    if (!policy.allowIpLiterals) return err(gatewayError('proxying-not-supported', 'IP-literal targets are not allowed; use the device name'));
+    return ok({ address: target.host, port: target.port });
+  }
+  const name = parseDeviceName(target.host, policy.domains);
+  if (!name.ok) return err(gatewayError('unresolvable', name.error.message));
+  const resolved = await resolve(target.host);
+  if (!resolved.ok) return err(gatewayError('unresolvable', resolved.error.message));
+  return ok({ address: resolved.value.address, port: target.port });
+}
