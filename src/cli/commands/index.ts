@@ -4,3 +4,6 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [];
+commands.push((await import('./hash-secret.js')).register);
+commands.push((await import('./token-service.js')).register);
+commands.push((await import('./token.js')).register);
