@@ -73,7 +73,7 @@ export interface AuthConfig {
   readonly jwks: JwksSource;
   /** Expected `iss` of access tokens (the token service's issuer). */
   readonly issuer: string;
-  /** Expected `aud` of access tokens (this gateway). */
+  /** Expected `aud` of access tokens (this gateway; default the token service's `coap-gateway`). */
   readonly audience: string;
   readonly algorithms: readonly string[];
   readonly clockToleranceSec: number;
@@ -124,6 +124,6 @@ export const CONFIG_DEFAULTS = {
     sweepIntervalMs: 60_000,
     store: { kind: 'sqlite', path: 'coap-gateway-sessions.db' },
   },
-  auth: { algorithms: ['EdDSA', 'ES256'], clockToleranceSec: 60 },
+  auth: { audience: 'coap-gateway', algorithms: ['EdDSA', 'ES256'], clockToleranceSec: 60 },
   observe: { conNotificationIntervalMs: 24 * HOUR_MS },
 } as const;

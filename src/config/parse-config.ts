@@ -205,12 +205,11 @@ function readAuth(r: FieldReader, top: RawObject): AuthConfig {
   if (algorithms.length === 0) r.fail('auth.algorithms', 'expected at least one algorithm');
   const issuer = r.string(o, 'issuer', 'auth.issuer');
   if (issuer === undefined && o['issuer'] === undefined) r.fail('auth.issuer', 'required: the token service issuer (iss)');
-  const audience = r.string(o, 'audience', 'auth.audience');
-  if (audience === undefined && o['audience'] === undefined) r.fail('auth.audience', 'required: the audience (aud) tokens name');
+  const audience = r.string(o, 'audience', 'auth.audience') ?? D.auth.audience;
   return {
     jwks,
     issuer: issuer ?? '',
-    audience: audience ?? '',
+    audience,
     algorithms,
     clockToleranceSec: r.int(o, 'clockToleranceSec', 'auth.clockToleranceSec', D.auth.clockToleranceSec, 0, 600),
   };

@@ -48,6 +48,8 @@ export interface GatewayOptions {
   readonly downstream: Endpoint;
   /** The endpoint that talks to devices (own message IDs and tokens). */
   readonly upstream: Endpoint;
+  /** The endpoint for IPv6 devices, when `upstream` is an IPv4 socket. */
+  readonly upstream6?: Endpoint;
   readonly sessions: SessionService;
   readonly verifier: TokenVerifier;
   readonly resolve: ResolveHost;

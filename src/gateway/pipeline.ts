@@ -41,7 +41,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   // RFC 8768 §3: the 5.08 diagnostic names this proxy.
   const identity = boundAddress === '0.0.0.0' || boundAddress === '::' ? (settings.localNames[0] ?? boundAddress) : boundAddress;
   const forwardContext: ForwardContext = {
-    upstream: o.upstream,
+    upstreamFor: (peer) => (o.upstream6 !== undefined && peer.address.includes(':') ? o.upstream6 : o.upstream),
     queues,
     clock: o.clock,
     strictOptions: settings.strictOptions,

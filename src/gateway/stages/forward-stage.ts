@@ -9,7 +9,8 @@ import type { Result } from '../../base/index.js';
 import { ok, err } from '../../base/index.js';
 
 export interface ForwardContext {
-  readonly upstream: Endpoint;
+  /** The device-leg endpoint for a peer (IPv4 and IPv6 devices may need different sockets). */
+  readonly upstreamFor: (peer: PeerAddress) => Endpoint;
   readonly queues: DeviceQueues;
   readonly clock: Clock;
   readonly strictOptions: boolean;
@@ -66,7 +67,7 @@ export async function forwardStage(
   const slot = await acquireDevice(ctx, peer, host, deadlineAt, deadlineMs);
   if (!slot.ok) return errorResponse(slot.error);
   try {
-    const response = await ctx.upstream.request(peer, request, { timeoutMs: Math.max(1, deadlineAt - ctx.clock.now()) });
+    const response = await ctx.upstreamFor(peer).request(peer, request, { timeoutMs: Math.max(1, deadlineAt - ctx.clock.now()) });
     // RFC 7252 §5.7.1 (strictOptions): a response with an unrecognized Unsafe option is 5.02.
     const checked = checkUpstreamResponseOptions(response, ctx.strictOptions);
     return checked.ok ? toClient(response) : errorResponse(checked.error);

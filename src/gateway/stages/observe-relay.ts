@@ -89,7 +89,7 @@ export class ObserveRelay {
     if (!slot.ok) return this.fail(obs, errorResponse(slot.error));
     if (this.observations.get(key) !== obs) return slot.value.release();
     const withoutObserve = request.options.filter((x) => x.number !== OptionNumber.OBSERVE);
-    const client = this.o.forward.upstream.observe(
+    const client = this.o.forward.upstreamFor(peer).observe(
       peer,
       { type: request.type, code: request.code, options: withoutObserve, payload: request.payload },
       {
