@@ -42,6 +42,34 @@ export class FakeClock implements Clock {
     return this.pending.size;
   }
 
+  /** When the earliest pending timer is due (undefined when none). */
+  nextTimerAt(): number | undefined {
+    let at: number | undefined;
+    for (const p of this.pending.values()) if (at === undefined || p.at < at) at = p.at;
+    return at;
+  }
+
+  /**
+   * Runs timers (and promise continuations between them) until `promise` settles, at most `limitMs`
+   * of fake time; returns the promise so the caller can await or assert its outcome.
+   */
+  async runUntilSettled<T>(promise: Promise<T>, limitMs = 600_000): Promise<T> {
+    let settled = false;
+    promise.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const end = this.time + limitMs;
+    await flushMicrotasks();
+    while (!settled) {
+      const at = this.nextTimerAt();
+      if (at === undefined || at > end) break;
+      this.advance(at - this.time);
+      await flushMicrotasks();
+    }
+    return promise;
+  }
+
   /** Moves time forward by `ms`, firing every timer due on the way, in time order. */
   advance(ms: number): void {
     const end = this.time + ms;

@@ -1,0 +1,111 @@
+// ClientObservation: our Observe registration, fresh notifications in order, re-registration, cancel (RFC 7641 §3).
+import type { CoapOption, Message } from '../../coap/index.js';
+import type { Core } from '../core.js';
+import type { ClientObservation, ObservationEndReason, ObserveCallbacks } from '../endpoint-types.js';
+import type { ClientExchange, ExchangeListener } from '../exchanges/client-exchange.js';
+import { RequestError } from '../request-error.js';
+import { isFresher } from './freshness.js';
+import { observeValue, withObserve } from './observe-option.js';
+
+/** Sends the deregistration GET (Observe 1, same token) and settles when it is answered or fails. */
+export type CancelSender = (token: Buffer, code: number, options: readonly CoapOption[], confirmable: boolean) => Promise<unknown>;
+
+export class ClientObservationImpl implements ClientObservation, ExchangeListener {
+  readonly first: Promise<Message>;
+  active = true;
+  exchange: ClientExchange | undefined;
+  private firstPending = true;
+  private resolveFirst!: (m: Message) => void;
+  private rejectFirst!: (e: RequestError) => void;
+  private lastValue = -1;
+  private lastAt = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly callbacks: ObserveCallbacks,
+    private readonly sendCancel: CancelSender,
+    readonly token: Buffer,
+    private readonly code: number,
+    private readonly options: readonly CoapOption[],
+    private readonly confirmable: boolean,
+  ) {
+    this.first = new Promise<Message>((resolve, reject) => {
+      this.resolveFirst = resolve;
+      this.rejectFirst = reject;
+    });
+    // Callers that only use the callbacks must not see an unhandled rejection.
+    this.first.catch(() => undefined);
+    core.counters.observations++;
+  }
+
+  onResponse(response: Message): boolean {
+    if (!this.active) return false;
+    const value = observeValue(response);
+    const now = this.core.clock.now();
+    if (this.firstPending) {
+      this.firstPending = false;
+      this.resolveFirst(response);
+    }
+    // RFC 7641 §3.2, §4.2: no Observe, or an error code, means the server is not (or no longer) notifying.
+    if (value === undefined || response.code >>> 5 !== 2) {
+      this.deliver(response);
+      this.end('not-observed');
+      return false;
+    }
+    // RFC 7641 §3.4: only a notification newer than the last one is delivered.
+    if (this.lastValue >= 0 && !isFresher(this.lastValue, this.lastAt, value, now)) return true;
+    this.lastValue = value;
+    this.lastAt = now;
+    this.deliver(response);
+    return this.active;
+  }
+
+  onError(error: RequestError): void {
+    if (this.firstPending) {
+      this.firstPending = false;
+      this.rejectFirst(error);
+    }
+    const kind = error.kind;
+    this.end(kind === 'reset' || kind === 'timeout' || kind === 'closed' ? kind : 'cancelled');
+  }
+
+  reregister(): void {
+    if (!this.active) return;
+    this.exchange?.resend(this.code, withObserve(this.options, 0));
+  }
+
+  cancel(mode: 'proactive' | 'reactive' = 'proactive'): Promise<void> {
+    if (!this.active) return Promise.resolve();
+    this.exchange?.finish();
+    if (this.firstPending) {
+      this.firstPending = false;
+      this.rejectFirst(new RequestError('cancelled', 'observation cancelled before its first response'));
+    }
+    this.end('cancelled');
+    // RFC 7641 §3.6: reactive = forget it, the next notification gets RST (the endpoint does that).
+    if (mode === 'reactive' || this.core.closed) return Promise.resolve();
+    return this.sendCancel(this.token, this.code, withObserve(this.options, 1), this.confirmable).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private deliver(response: Message): void {
+    try {
+      this.callbacks.onNotification(response);
+    } catch (error) {
+      this.core.logger.error({ err: error }, 'notification callback threw');
+    }
+  }
+
+  private end(reason: ObservationEndReason): void {
+    if (!this.active) return;
+    this.active = false;
+    this.core.counters.observations--;
+    try {
+      this.callbacks.onEnd?.(reason);
+    } catch (error) {
+      this.core.logger.error({ err: error }, 'observation end callback threw');
+    }
+  }
+}

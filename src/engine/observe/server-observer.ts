@@ -1,0 +1,185 @@
+// ServerObserver: one observer of a resource we serve, its notifications and its end (RFC 7641 §4).
+import { encode, MessageType, type Message } from '../../coap/index.js';
+import type { PeerAddress } from '../../transport/index.js';
+import type { Core } from '../core.js';
+import type { ObserverEndReason, OutgoingResponse, ServerObserver } from '../endpoint-types.js';
+import { Transmission, type TransmissionOwner } from '../messaging/transmission.js';
+import type { ObserverSlot, Peer, ResetTarget } from '../peer.js';
+import { withObserve, withoutObserve } from './observe-option.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** The registration request's exchange, which carries the first response. */
+export interface FirstResponse {
+  readonly open: boolean;
+  respond(response: OutgoingResponse): void;
+}
+
+/** Owner of a final message: nobody is left to care about its outcome. */
+const detached: TransmissionOwner = {
+  transmissionAcked: () => undefined,
+  transmissionReset: () => undefined,
+  transmissionFailed: () => undefined,
+};
+
+export class ServerObserverImpl implements ServerObserver, ObserverSlot, TransmissionOwner, ResetTarget {
+  active = true;
+  readonly key: string;
+  private inflight: Transmission | undefined;
+  private nonMessageId = -1;
+  private nonSinceCon = 0;
+  private lastConAt: number;
+  private onEnd: ((reason: ObserverEndReason) => void) | undefined;
+
+  constructor(
+    private readonly core: Core,
+    private readonly peer: Peer,
+    readonly request: Message,
+    readonly from: PeerAddress,
+    readonly token: Buffer,
+    private readonly first: FirstResponse,
+    onEnd: ((reason: ObserverEndReason) => void) | undefined,
+  ) {
+    this.key = token.toString('latin1');
+    this.onEnd = onEnd;
+    // The registration itself shows the client's interest (RFC 7641 §4.5 counts from here).
+    this.lastConAt = core.clock.now();
+    core.counters.observers++;
+  }
+
+  notify(response: OutgoingResponse, options?: { readonly confirmable?: boolean }): void {
+    if (!this.active || this.core.closed) return;
+    if (this.first.open) {
+      this.first.respond(response);
+      return;
+    }
+    // RFC 7641 §4.2: a non-2.xx notification ends the observation and carries no Observe.
+    if (response.code >>> 5 !== 2) {
+      this.end(response);
+      return;
+    }
+    const core = this.core;
+    const now = core.clock.now();
+    // RFC 7641 §4.5: a CON at least every N notifications and every 24 h; at most one CON in flight.
+    const confirmable =
+      options?.confirmable === true ||
+      this.inflight !== undefined ||
+      this.nonSinceCon + 1 >= core.limits.observeConEvery ||
+      now - this.lastConAt >= core.limits.observeConIntervalMs;
+    const messageId = core.nextMessageId(this.peer);
+    const datagram = encode({
+      type: confirmable ? MessageType.CON : MessageType.NON,
+      code: response.code,
+      messageId,
+      token: this.token,
+      options: withObserve(response.options ?? [], core.nextObserveValue()),
+      payload: response.payload ?? EMPTY,
+    });
+    if (this.inflight !== undefined) {
+      // RFC 7641 §4.5.2: the newer state takes the place of the one in transit and inherits its
+      // retransmission counter and timeout.
+      this.inflight.replace(messageId, datagram);
+    } else if (confirmable) {
+      this.nonSinceCon = 0;
+      const t = new Transmission(core, this.peer, messageId, datagram, this);
+      this.inflight = t;
+      t.start();
+    } else {
+      this.nonSinceCon++;
+      this.forgetNon();
+      this.nonMessageId = messageId;
+      this.peer.nonSent.set(messageId, this);
+      core.send(this.peer, datagram);
+    }
+  }
+
+  end(final?: OutgoingResponse): void {
+    if (!this.active) return;
+    this.finish('ended');
+    if (final === undefined || this.core.closed) return;
+    if (this.first.open) {
+      this.first.respond(final);
+      return;
+    }
+    const messageId = this.core.nextMessageId(this.peer);
+    const datagram = encode({
+      type: MessageType.CON,
+      code: final.code,
+      messageId,
+      token: this.token,
+      options: withoutObserve(final.options ?? []),
+      payload: final.payload ?? EMPTY,
+    });
+    new Transmission(this.core, this.peer, messageId, datagram, detached).start();
+  }
+
+  /** The separate first response (sent by the exchange) is our CON in flight. */
+  adopt(t: Transmission): void {
+    this.inflight = t;
+  }
+
+  /** The piggybacked first response went out in the ACK of the client's CON. */
+  confirmedNow(): void {
+    this.lastConAt = this.core.clock.now();
+  }
+
+  transmissionAcked(): void {
+    this.inflight = undefined;
+    this.nonSinceCon = 0;
+    this.lastConAt = this.core.clock.now();
+  }
+
+  transmissionReset(): void {
+    this.inflight = undefined;
+    this.finish('reset');
+  }
+
+  transmissionFailed(): void {
+    this.inflight = undefined;
+    this.finish('timeout');
+  }
+
+  resetReceived(): void {
+    this.finish('reset');
+  }
+
+  deregister(): void {
+    this.finish('deregistered');
+  }
+
+  replace(): void {
+    this.finish('replaced');
+  }
+
+  close(): void {
+    this.finish('closed');
+  }
+
+  /** Removes the entry and tells the owner once. */
+  finish(reason: ObserverEndReason): void {
+    if (!this.active) return;
+    this.active = false;
+    if (this.inflight !== undefined) {
+      this.inflight.stop();
+      this.inflight = undefined;
+    }
+    this.forgetNon();
+    if (this.peer.observers.get(this.key) === this) this.peer.observers.delete(this.key);
+    this.core.counters.observers--;
+    this.core.release(this.peer);
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    if (onEnd !== undefined) {
+      try {
+        onEnd(reason);
+      } catch (error) {
+        this.core.logger.error({ err: error }, 'observer end callback threw');
+      }
+    }
+  }
+
+  private forgetNon(): void {
+    if (this.nonMessageId >= 0 && this.peer.nonSent.get(this.nonMessageId) === this) this.peer.nonSent.delete(this.nonMessageId);
+    this.nonMessageId = -1;
+  }
+}

@@ -1,0 +1,152 @@
+// Peer: one remote UDP address and its messaging state (MIDs, dedup, transmissions, tokens, observers).
+import type { Message } from '../coap/index.js';
+import type { PeerAddress } from '../transport/index.js';
+import type { RequestErrorKind } from './request-error.js';
+import type { Timed } from './timer-queue.js';
+
+/** A CON we sent that waits for its ACK or RST, keyed by message ID (RFC 7252 §4.2). */
+export interface PendingCon {
+  ackReceived(ack: Message): void;
+  resetReceived(): void;
+  /** Stops retransmitting without telling anyone (endpoint close). */
+  stop(): void;
+}
+
+/** Something waiting for responses with one of our tokens (RFC 7252 §5.3.2). */
+export interface TokenHolder {
+  readonly token: Buffer;
+  responseReceived(response: Message): void;
+  fail(kind: RequestErrorKind, message: string): void;
+}
+
+/** A NON we sent that an RST may refer to by message ID (RFC 7252 §4.3). */
+export interface ResetTarget {
+  resetReceived(): void;
+}
+
+/** A server-side observer entry, keyed by peer and token (RFC 7641 §4.1). */
+export interface ObserverSlot {
+  readonly token: Buffer;
+  /** Removes the entry because the client deregistered (RFC 7641 §3.6). */
+  deregister(): void;
+  /** Removes the entry because a new registration with the same token takes its place (RFC 7641 §4.1). */
+  replace(): void;
+  /** Removes the entry because the endpoint closes. */
+  close(): void;
+}
+
+/** A client request waiting for an NSTART slot (RFC 7252 §4.7). */
+export interface QueuedStart {
+  startNow(): void;
+}
+
+/** One received message ID remembered for deduplication (RFC 7252 §4.5). */
+export class DedupEntry {
+  /** The ACK/RST/piggybacked response to replay for a duplicate CON; undefined = nothing yet. */
+  reply: Buffer | undefined = undefined;
+  prev: DedupEntry | undefined = undefined;
+  next: DedupEntry | undefined = undefined;
+  linked = true;
+
+  constructor(
+    readonly peer: Peer,
+    readonly messageId: number,
+    readonly tokenLow: number,
+    readonly tokenHigh: number,
+    readonly confirmable: boolean,
+    readonly createdAt: number,
+  ) {}
+}
+
+export class Peer implements Timed {
+  timerAt = 0;
+  timerIndex = -1;
+  timerSeq = 0;
+  /** Last time we allocated one of our message IDs toward this peer (RFC 7252 §4.4 reuse window). */
+  midUsedAt = -Infinity;
+  nextMid: number;
+  /** Client requests of ours that are outstanding (RFC 7252 §4.7 NSTART). */
+  outstanding = 0;
+  /** Server exchanges not yet answered. */
+  openServerExchanges = 0;
+  removed = false;
+  readonly address: PeerAddress;
+  readonly dedup = new Map<number, DedupEntry>();
+  readonly transmissions = new Map<number, PendingCon>();
+  readonly tokens = new Map<number, TokenHolder>();
+  readonly nonSent = new Map<number, ResetTarget>();
+  readonly observers = new Map<string, ObserverSlot>();
+  readonly queue: QueuedStart[] = [];
+
+  constructor(
+    readonly key: number | string,
+    address: PeerAddress,
+    firstMid: number,
+    private readonly onRetentionEnd: (peer: Peer) => void,
+  ) {
+    this.address = { address: address.address, port: address.port };
+    this.nextMid = firstMid & 0xffff;
+  }
+
+  /** True when nothing refers to this peer any more. */
+  isIdle(): boolean {
+    return (
+      this.dedup.size === 0 &&
+      this.transmissions.size === 0 &&
+      this.tokens.size === 0 &&
+      this.nonSent.size === 0 &&
+      this.observers.size === 0 &&
+      this.queue.length === 0 &&
+      this.outstanding === 0 &&
+      this.openServerExchanges === 0
+    );
+  }
+
+  onTimer(): void {
+    this.onRetentionEnd(this);
+  }
+}
+
+/**
+ * Numeric key for an IPv4 address and port (ip * 65536 + port < 2^48), so the hot path needs no string
+ * concatenation; other addresses get a string key.
+ */
+export function peerKey(address: PeerAddress): number | string {
+  const a = address.address;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return `${a}|${address.port}`;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return `${a}|${address.port}`;
+    }
+  }
+  if (dots !== 3 || digits === 0) return `${a}|${address.port}`;
+  return (value * 256 + part) * 65536 + address.port;
+}
+
+/** The last (up to) 6 token bytes as a number, plus the length: exact for tokens up to 6 bytes. */
+export function tokenLow(token: Buffer): number {
+  const n = token.length;
+  let v = 0;
+  for (let i = n > 6 ? n - 6 : 0; i < n; i++) v = v * 256 + (token[i] as number);
+  return v + n * 2 ** 48;
+}
+
+/** The first (0-2) bytes of a 7- or 8-byte token; with tokenLow an exact token identity. */
+export function tokenHigh(token: Buffer): number {
+  const n = token.length;
+  let v = 0;
+  for (let i = 0; i < n - 6; i++) v = v * 256 + (token[i] as number);
+  return v;
+}

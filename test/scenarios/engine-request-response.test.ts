@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Code, MessageType, getOption, makeOptions, OptionNumber } from '../../src/coap/index.js';
+import { isRequestError } from '../../src/engine/index.js';
+import { EngineWorld } from '../support/engine-world.js';
+import { assertNoLeaks } from '../support/leak-check.js';
+
+test('CON request answered within the window is piggybacked; options pass through as given', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.endpoint();
+  const seen: number[] = [];
+  w.network.tap((d) => {
+    seen.push(d.data[0] as number);
+  });
+  server.serve((ex) => {
+    assert.equal(ex.request.code, Code.GET);
+    ex.respond({ code: Code.CONTENT, options: ex.request.options, payload: Buffer.from('hi') });
+  });
+  const unknown = { number: 2048, value: Buffer.from([0xde, 0xad]) };
+  const response = await w.run(client.request(server.local, { code: Code.GET, options: [...makeOptions([[OptionNumber.URI_PATH, 'time']]), unknown] }));
+  assert.equal(response.type, MessageType.ACK);
+  assert.equal(response.code, Code.CONTENT);
+  assert.equal(response.payload.toString(), 'hi');
+  assert.deepEqual(getOption(response, 2048), Buffer.from([0xde, 0xad]));
+  assert.equal(seen.length, 2, 'one request, one piggybacked ACK');
+  await assertNoLeaks(w.clock, client, server);
+});
+
+test('a slow handler gets an empty ACK after the window, then a CON response that the client ACKs', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.endpoint();
+  const log: string[] = [];
+  w.network.tap((d) => {
+    const type = ['CON', 'NON', 'ACK', 'RST'][((d.data[0] as number) >> 4) & 3] as string;
+    log.push(`${w.clock.now()} ${d.from.address === server.local.address ? 'S' : 'C'} ${type} ${d.data[1]}`);
+  });
+  server.serve((ex) => {
+    w.clock.setTimer(() => ex.respond({ code: Code.CONTENT, payload: Buffer.from('late') }), 2000);
+  });
+  const p = client.request(server.local, { code: Code.GET });
+  await w.advance(2000);
+  const r = await p;
+  assert.equal(r.type, MessageType.CON);
+  assert.equal(r.payload.toString(), 'late');
+  assert.deepEqual(log, ['0 C CON 1', '500 S ACK 0', '2000 S CON 69', '2000 C ACK 0']);
+  assert.equal(server.stats().transmissions, 0, 'the ACK ended the separate response');
+  await assertNoLeaks(w.clock, client, server);
+});
+
+test('accept() sends the empty ACK at once; a NON request gets a NON response', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.endpoint();
+  const types: number[] = [];
+  w.network.tap((d) => {
+    types.push(((d.data[0] as number) >> 4) & 3);
+  });
+  server.serve((ex) => {
+    ex.accept();
+    w.clock.setTimer(() => ex.respond({ code: Code.CHANGED }), 100);
+  });
+  const p = client.request(server.local, { code: Code.PUT, payload: Buffer.from('x') });
+  await w.advance(1);
+  assert.deepEqual(types, [MessageType.CON, MessageType.ACK]);
+  await w.advance(99);
+  assert.equal((await p).code, Code.CHANGED);
+  types.length = 0;
+  const n = client.request(server.local, { type: MessageType.NON, code: Code.GET });
+  await w.advance(100);
+  const r = await n;
+  assert.equal(r.type, MessageType.NON);
+  assert.deepEqual(types, [MessageType.NON, MessageType.NON], 'no ACK anywhere');
+  await assertNoLeaks(w.clock, client, server);
+});
+
+test('tokens: random, of the configured length, echoed; a given token is used as is', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.endpoint({ limits: { tokenLength: 4 } });
+  const tokens: string[] = [];
+  server.serve((ex) => {
+    tokens.push(ex.request.token.toString('hex'));
+    ex.respond({ code: Code.CONTENT });
+  });
+  const a = await w.run(client.request(server.local, { code: Code.GET }));
+  const b = await w.run(client.request(server.local, { code: Code.GET, token: Buffer.from('cafe') }));
+  assert.equal(a.token.length, 4);
+  assert.equal(tokens[0], a.token.toString('hex'));
+  assert.equal(b.token.toString(), 'cafe');
+  const bad = client.request(server.local, { code: Code.GET, token: Buffer.alloc(9) });
+  await assert.rejects(bad, (e) => isRequestError(e, 'invalid'));
+  const notRequest = client.request(server.local, { code: Code.CONTENT });
+  await assert.rejects(notRequest, (e) => isRequestError(e, 'invalid'));
+  await assertNoLeaks(w.clock, client, server);
+});
