@@ -1,0 +1,225 @@
+// startGateway: the gateway's composition root: UDP sockets, endpoints, session store, verifier, resolvers.
+import { readFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Redis } from 'ioredis';
+import type { JSONWebKeySet } from 'jose';
+import { pino } from 'pino';
+import { type Clock, type Random, cryptoRandom, systemClock, err } from '../base/index.js';
+import type { GatewayConfig, SessionStoreConfig } from '../config/index.js';
+import { createEndpoint, type Endpoint, type PeerAddress } from '../engine/index.js';
+import { createGateway, type Gateway, type ResolveHost } from '../gateway/index.js';
+import { createTokenVerifier, type TokenVerifier } from '../auth/index.js';
+import { createDnsResolver, isWithinDomain, type DnsResolver } from '../resolver/index.js';
+import {
+  createMemoryStore,
+  createRedisStore,
+  createSessionService,
+  createSqliteStore,
+  openSessionDatabase,
+  type SessionService,
+  type SessionStore,
+} from '../sessions/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { bindUdp, type DatagramTransport } from '../transport/index.js';
+
+export interface StartGatewayOptions {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Default: pino JSON lines on stderr at `logLevel`. */
+  readonly logger?: Logger;
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface RunningGateway {
+  /** The UDP port of the first listen address (the chosen one when configured as 0). */
+  readonly port: number;
+  /** Every bound listen address. */
+  readonly addresses: readonly PeerAddress[];
+  readonly gateways: readonly Gateway[];
+  readonly sessions: SessionService;
+  close(): Promise<void>;
+}
+
+interface OpenedStore {
+  readonly store: SessionStore;
+  close(): Promise<void>;
+}
+
+async function openStore(config: SessionStoreConfig): Promise<OpenedStore> {
+  switch (config.kind) {
+    case 'memory':
+      return { store: createMemoryStore(), close: () => Promise.resolve() };
+    case 'sqlite': {
+      mkdirSync(dirname(config.path), { recursive: true });
+      const db = openSessionDatabase(config.path);
+      return {
+        store: createSqliteStore(db),
+        close: () => {
+          db.close();
+          return Promise.resolve();
+        },
+      };
+    }
+    case 'redis': {
+      const redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      await redis.connect();
+      return {
+        store: createRedisStore(redis, config.keyPrefix),
+        close: async () => {
+          await redis.quit().catch(() => redis.disconnect());
+        },
+      };
+    }
+  }
+}
+
+async function makeVerifier(config: GatewayConfig['auth'], clock: Clock): Promise<TokenVerifier> {
+  const base = { issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, clockSkewSec: config.clockToleranceSec, clock };
+  if (config.jwks.kind === 'url') return createTokenVerifier({ ...base, jwksUrl: config.jwks.url });
+  const path = config.jwks.path;
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`auth.jwksFile ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) {
+    throw new Error(`auth.jwksFile ${path}: expected a JWKS ({ "keys": [...] })`);
+  }
+  return createTokenVerifier({ ...base, jwks: jwks as JSONWebKeySet });
+}
+
+/** One resolver per domain (each domain has its own DNS servers); a host goes to its longest domain. */
+function makeResolvers(config: GatewayConfig['resolver'], clock: Clock): { resolve: ResolveHost; close(): void } {
+  const resolvers = config.domains.map((d) => ({
+    domain: d.name,
+    resolver: createDnsResolver({
+      servers: d.dnsServers,
+      clock,
+      timeoutMs: config.queryTimeoutMs,
+      tries: 2,
+      negativeTtlMs: config.negativeTtlSec * 1000,
+      maxTtlMs: config.maxTtlSec * 1000,
+      minTtlMs: config.minTtlSec * 1000,
+      cacheSize: 100_000,
+    }),
+  }));
+  const byLength = [...resolvers].sort((a, b) => b.domain.length - a.domain.length);
+  const pick = (host: string): DnsResolver | undefined => byLength.find((r) => isWithinDomain(host.toLowerCase(), r.domain))?.resolver;
+  return {
+    resolve: (host) => {
+      const r = pick(host);
+      if (r === undefined) return Promise.resolve(err({ kind: 'invalid-name', host, message: `${host} is not in a device domain`, cached: false }));
+      return r.resolve(host);
+    },
+    close: () => resolvers.forEach((r) => r.resolver.close()),
+  };
+}
+
+function makeLogger(level: NonNullable<StartGatewayOptions['logLevel']>): Logger {
+  const p = pino({ name: 'coap-gateway', level }, pino.destination(2));
+  return {
+    debug: (obj, msg) => p.debug(obj, msg),
+    info: (obj, msg) => p.info(obj, msg),
+    warn: (obj, msg) => p.warn(obj, msg),
+    error: (obj, msg) => p.error(obj, msg),
+  };
+}
+
+/** Starts the gateway described by `config`; throws with a clear message when it cannot. */
+export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const logger = options.logger ?? makeLogger(options.logLevel ?? 'info');
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        logger.warn({ err: String(e) }, 'cleanup step failed');
+      }
+    }
+  };
+  try {
+    const verifier = await makeVerifier(config.auth, clock);
+    const opened = await openStore(config.sessions.store);
+    cleanups.push(() => opened.close());
+    const gateways: Gateway[] = [];
+    const sessions = createSessionService({
+      store: opened.store,
+      clock,
+      random,
+      logger,
+      maxIdleMs: config.sessions.maxIdleMs,
+      graceMs: config.sessions.graceMs,
+      sweepIntervalMs: config.sessions.sweepIntervalMs,
+      onClosed: (session, reason) => gateways.forEach((g) => g.sessionClosed(session, reason)),
+    });
+    cleanups.push(() => sessions.close());
+    const resolvers = makeResolvers(config.resolver, clock);
+    cleanups.push(() => resolvers.close());
+
+    const upstreamTiming = { ...config.upstream, nstart: config.forwarding.nstartPerDevice };
+    const endpoint = async (host: string, port: number, timing: object): Promise<{ endpoint: Endpoint; transport: DatagramTransport }> => {
+      const transport = await bindUdp({ host, port, onError: (e) => logger.debug({ err: e.message }, 'udp send error') });
+      const ep = createEndpoint({ transport, clock, random, timing, logger });
+      cleanups.push(() => ep.close());
+      return { endpoint: ep, transport };
+    };
+    const upstream = (await endpoint('0.0.0.0', 0, upstreamTiming)).endpoint;
+    const upstream6 = config.resolver.allowIpLiterals ? (await endpoint('::', 0, upstreamTiming).catch(() => undefined))?.endpoint : undefined;
+
+    const addresses: PeerAddress[] = [];
+    const families = new Set<string>();
+    for (const listen of config.listen) {
+      const { endpoint: downstream, transport } = await endpoint(listen.host, listen.port, config.client);
+      addresses.push(transport.local);
+      const family = listen.host.includes(':') ? '6' : '4';
+      // Only one listener per address family tells clients their session closed (no double 5.03).
+      const speaks = !families.has(family);
+      families.add(family);
+      gateways.push(
+        createGateway({
+          downstream,
+          upstream,
+          ...(upstream6 === undefined ? {} : { upstream6 }),
+          sessions,
+          verifier,
+          resolve: resolvers.resolve,
+          ...(speaks ? { sendToClient: (datagram: Buffer, to: PeerAddress) => (to.address.includes(':') === (family === '6') ? transport.send(datagram, to) : undefined) } : {}),
+          clock,
+          random,
+          logger,
+          settings: {
+            localNames: config.local.names,
+            domains: config.resolver.domains.map((d) => d.name),
+            allowIpLiterals: config.resolver.allowIpLiterals,
+            strictOptions: config.forwarding.strictOptions,
+            upstreamDeadlineMs: config.forwarding.upstreamDeadlineMs,
+            nstartPerDevice: config.forwarding.nstartPerDevice,
+            deviceQueueLimit: config.forwarding.deviceQueueLimit,
+            queueFullMaxAgeSec: config.forwarding.queueFullMaxAgeSec,
+            maxInFlight: config.forwarding.maxInFlight,
+            defaultHopLimit: config.forwarding.defaultHopLimit,
+            sessionLimit: config.sessions.limitPerAccount,
+          },
+        }),
+      );
+    }
+    // Gateways stop before the endpoints and the store close (cleanups run in reverse).
+    cleanups.push(() => Promise.all(gateways.map((g) => g.close())).then(() => undefined));
+    logger.info({ listen: addresses, domains: config.resolver.domains.map((d) => d.name), store: config.sessions.store.kind }, 'gateway started');
+    return {
+      port: addresses[0]?.port ?? 0,
+      addresses,
+      gateways,
+      sessions,
+      close: cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

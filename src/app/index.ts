@@ -1,0 +1,2 @@
+// Public surface of app: the composition roots (the only code that constructs sockets, stores and servers).
+export { startGateway, type StartGatewayOptions, type RunningGateway } from './gateway-app.js';
