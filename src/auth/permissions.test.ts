@@ -82,3 +82,16 @@ test('compilePermissions fails closed on unvalidated input and freezes its rules
   assert.equal(set.allows('ok.test', POST), false);
   assert.ok(Object.isFrozen(set.rules));
 });
+
+test('compilePermissions takes raw JSON (e.g. from a session store) or a compiled set', () => {
+  const raw: unknown = JSON.parse('[{"devices":["*.x.test", 7],"methods":["read"]}, "junk", {"devices":"*"}]');
+  const set = compilePermissions(raw);
+  assert.equal(set.allows('a.x.test', GET), true);
+  assert.equal(set.allows('a.x.test', POST), false);
+  assert.equal(set.allows('a.y.test', GET), false);
+  assert.equal(compilePermissions(set), set, 'an already compiled set is returned as is');
+  assert.equal(compilePermissions(undefined).allows('a.x.test', GET), false);
+  assert.equal(compilePermissions({ devices: ['*'], methods: ['all'] }).allows('a', GET), false, 'not an array: nothing');
+  const again = compilePermissions(JSON.parse(JSON.stringify(set.rules)) as unknown);
+  assert.equal(again.allows('b.x.test', FETCH), true, 'rules survive a JSON round trip');
+});

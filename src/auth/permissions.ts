@@ -93,11 +93,26 @@ interface CompiledRule {
 // Sessions talk to few devices over and over: remember each host's method mask.
 const MEMO_LIMIT = 1024;
 
+function isPermissionSet(value: unknown): value is PermissionSet {
+  return isRecord(value) && typeof value['allows'] === 'function' && Array.isArray(value['rules']);
+}
+
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
+/** Reads rules leniently: whatever is not a {devices, methods} of strings is dropped. */
+function looseRules(input: unknown): PermissionRule[] {
+  if (!Array.isArray(input)) return [];
+  return input.filter(isRecord).map((r) => ({ devices: strings(r['devices']), methods: strings(r['methods']) }));
+}
+
 /**
- * Compiles validated rules once (per session). Fails closed and never throws: an entry that does not
- * validate grants nothing.
+ * Compiles rules once (per session) into a fast matcher. Takes validated rules, raw JSON (e.g. rules
+ * restored from a session store), or an already compiled set (returned as is). Fails closed and never
+ * throws: any entry that does not validate grants nothing.
  */
-export function compilePermissions(rules: readonly PermissionRule[]): PermissionSet {
+export function compilePermissions(input: readonly PermissionRule[] | PermissionSet | unknown): PermissionSet {
+  if (isPermissionSet(input)) return input;
+  const rules = looseRules(input);
   const compiled: CompiledRule[] = [];
   for (const rule of rules) {
     let mask = 0;
