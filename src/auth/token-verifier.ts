@@ -86,7 +86,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     ...(options.jwksUrl !== undefined ? { jwksUrl: options.jwksUrl } : {}),
     algorithms,
     clock,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: (input, init) => (options.fetch ?? globalThis.fetch)(input, init),
     refetchMinIntervalMs: options.jwksRefetchMinIntervalMs ?? 10_000,
     maxAgeMs: options.jwksMaxAgeMs ?? 600_000,
     fetchTimeoutMs: options.jwksFetchTimeoutMs ?? 5_000,

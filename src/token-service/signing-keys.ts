@@ -110,6 +110,8 @@ export async function openSigningKeys(options: SigningKeysOptions): Promise<Sign
     const doc = { version: 1, keys: keys.map(({ publicJwk: _p, ...stored }) => stored) };
     await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
     await rename(tmp, file);
+    // A stale tmp file from a crash keeps its old mode through writeFile: enforce 0600.
+    await chmod(file, 0o600);
   }
 
   async function toSigningKey(k: StoredKey): Promise<SigningKey> {

@@ -4,6 +4,7 @@ import { cryptoRandom } from '../../base/index.js';
 import { hashSecret } from '../../token-service/index.js';
 
 async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('type the secret, then Enter and Ctrl-D\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8');
