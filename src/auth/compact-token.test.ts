@@ -1,3 +1,4 @@
+// Unit tests: structural refusals of compact tokens (size, segments, base64url, alg none).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCompactToken } from './compact-token.js';

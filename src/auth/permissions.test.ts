@@ -1,3 +1,4 @@
+// Unit tests: permission parsing with field paths, host patterns and the compiled matcher.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePermissions, parsePermissions, type PermissionRule } from './permissions.js';

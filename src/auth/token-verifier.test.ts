@@ -1,3 +1,4 @@
+// Unit tests: every refusal reason of the token verifier, and JWKS URL refetching on a fake clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

@@ -1,3 +1,4 @@
+// Unit tests: accounts file validation, defaults and field-path errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAccounts, parseAccountsText } from './accounts.js';

@@ -1,3 +1,4 @@
+// Unit tests: fixed-window rate limiting and address keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../test/support/fake-clock.js';

@@ -1,3 +1,4 @@
+// Unit tests: scrypt and plain secrets, and refusal of bad stored forms.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cryptoRandom, seededRandom } from '../base/index.js';

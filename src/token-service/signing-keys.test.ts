@@ -1,3 +1,4 @@
+// Unit tests: signing keys persisted 0600, reused, rotated and retired on time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';

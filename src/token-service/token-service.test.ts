@@ -1,3 +1,4 @@
+// Route tests through fastify inject(): the token endpoint, its errors and rate limits, JWKS and rotation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
