@@ -105,6 +105,7 @@ test('freshness (RFC 7641 §3.4): stale values dropped, 24-bit wrap accepted, an
   await w.advance(1);
   assert.deepEqual(rec.ends, ['not-observed']);
   assert.equal(rec.payloads.at(-1), 'final');
+  assert.equal(o.active, false);
   await assertNoLeaks(w.clock, client);
 });
 
