@@ -57,6 +57,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     if (isSuppressed(exchange.request, response.code)) {
       // RFC 7967 §2: the CON request is still acknowledged, the response not sent.
       if (exchange.request.type === MessageType.CON) exchange.accept();
+      endWithoutResponse(exchange);
       return;
     }
     exchange.respond(response);
@@ -161,6 +162,15 @@ export function createGateway(o: GatewayOptions): Gateway {
       await Promise.resolve();
     },
   };
+}
+
+/**
+ * Ends an exchange that gets no response (RFC 7967). The engine's ServerExchange has no public call for
+ * this yet; its implementation's abandon() does exactly that, so use it when present.
+ */
+function endWithoutResponse(exchange: ServerExchange): void {
+  const impl = exchange as ServerExchange & { abandon?: () => void };
+  if (typeof impl.abandon === 'function') impl.abandon();
 }
 
 /** Observe is hop-by-hop (RFC 7641 §5): the gateway registers upstream itself. */
