@@ -19,8 +19,10 @@ export interface FleetOptions {
   readonly domain: string;
   readonly bindTransport: BindTransport;
   readonly clock: Clock;
-  /** Seeded in tests and runs: MACs, hop counts, jitter and loss repeat. */
+  /** Seeded in tests and runs: MACs and hop counts repeat. */
   readonly random: Random;
+  /** The devices' own randomness (message IDs, tokens, jitter and loss draws); default `random`. */
+  readonly deviceRandom?: Random;
   /** Mean one-way delay per radio hop, ms (default 0). */
   readonly delayMs?: number;
   /** Jitter per hop, ms: each datagram gets delay ± jitter (default 0). */
@@ -97,7 +99,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       table: withPlugtest ? PLUGTEST_TABLE : NIC_TABLE,
       config: withPlugtest ? plugtest : plain,
       clock: options.clock,
-      random: options.random,
+      random: options.deviceRandom ?? options.random,
       link: hopLink(hops[identity.index] ?? 1, options),
       ...(options.timing === undefined ? {} : { timing: options.timing }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),

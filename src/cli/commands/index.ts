@@ -7,3 +7,4 @@ export const commands: RegisterCommand[] = [];
 commands.push((await import('./hash-secret.js')).register);
 commands.push((await import('./token-service.js')).register);
 commands.push((await import('./token.js')).register);
+commands.push((await import('./simulate.js')).register);
