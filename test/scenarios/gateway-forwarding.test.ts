@@ -34,8 +34,6 @@ test('the seed walk-through: login, /.well-known/core, /time, /gpio, /dummy -> 5
 
 test('no session, no permission: 4.01 with a diagnostic, and nothing reaches the device', async () => {
   const w = await GatewayWorld.create();
-  const before = w.device(0).counters;
-  const received = before.received ?? 0;
   const anonymous = w.client();
   const r1 = await w.run(anonymous.request(GATEWAY, w.proxied('/time')));
   assert.equal(r1.code, Code.UNAUTHORIZED);
@@ -120,7 +118,8 @@ test('Hop-Limit 1 is 5.08 naming the gateway; 0 is 4.00; none of them reach the 
   const one = await w.run(c.request(GATEWAY, w.proxied('/time', { options: [[OptionNumber.HOP_LIMIT, 1]] })));
   assert.equal(one.code, Code.HOP_LIMIT_REACHED);
   assert.equal(one.payload.toString(), GATEWAY.address);
-  const zero = await w.run(c.request(GATEWAY, { ...w.proxied('/time'), options: [...w.proxied('/time').options, { number: OptionNumber.HOP_LIMIT, value: Buffer.from([0]) }] }));
+  const zeroHop = w.proxied('/time');
+  const zero = await w.run(c.request(GATEWAY, { ...zeroHop, options: [...(zeroHop.options ?? []), { number: OptionNumber.HOP_LIMIT, value: Buffer.from([0]) }] }));
   assert.equal(zero.code, Code.BAD_REQUEST);
   assert.equal(w.resolved.length, 0);
   await w.leakCheck();

@@ -1,6 +1,6 @@
 // GatewayWorld: gateway + simulated devices + clients on a MemoryNetwork with a FakeClock, for scenario tests.
 import assert from 'node:assert/strict';
-import { err, ok, seededRandom, type Random } from '../../src/base/index.js';
+import { err, ok, seededRandom, type Random, type Result } from '../../src/base/index.js';
 import { Code, MessageType, OptionNumber, makeOptions, type CoapOption, type Message } from '../../src/coap/index.js';
 import { createEndpoint, type Endpoint, type OutgoingRequest, type PeerAddress } from '../../src/engine/index.js';
 import { createGateway, type Gateway, type GatewaySettings } from '../../src/gateway/index.js';
@@ -114,7 +114,7 @@ export class GatewayWorld {
     return world;
   }
 
-  private resolve(host: string): Promise<import('../../src/base/index.js').Result<Resolution, ResolveFailure>> {
+  private resolve(host: string): Promise<Result<Resolution, ResolveFailure>> {
     this.resolved.push(host);
     const d = this.fleet.byName(host);
     if (d === undefined) return Promise.resolve(err({ kind: 'nxdomain', host, message: `DNS: no such name "${host}" (NXDOMAIN)`, cached: false }));
