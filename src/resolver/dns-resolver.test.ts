@@ -106,7 +106,7 @@ test('the other family is a fallback when the preferred one fails', async () => 
 
 test('failures are classified, described, and cached for negativeTtlMs', async () => {
   const cases: Array<[LookupResult, LookupResult, ResolveFailureKind, RegExp]> = [
-    [fail('nxdomain'), fail('nxdomain'), 'nxdomain', /no such name "ssn001350050005e7d6.starfish.test" \(NXDOMAIN from 127.0.0.1:5353\)/],
+    [fail('nxdomain'), fail('nxdomain'), 'nxdomain', /no such name "ssn001350050005e7d6.starfish.test" \(NXDOMAIN; asked 127.0.0.1:5353\)/],
     [NODATA, ok([]), 'nodata', /has no AAAA or A record/],
     [fail('servfail'), fail('servfail'), 'servfail', /SERVFAIL/],
     [fail('refused'), fail('refused'), 'refused', /refused to resolve/],
@@ -158,6 +158,34 @@ test('one lookup in flight per name: a burst makes one A and one AAAA query', as
   assert.equal(r.stats().coalesced, 99);
   assert.equal(r.stats().inFlight, 0);
   assert.equal(clock.pendingTimers, 0, 'the deadline timer is cleared');
+});
+
+test('maxInFlight bounds concurrent lookups; the rest wait their turn in order', async () => {
+  const clock = new FakeClock();
+  const started: string[] = [];
+  const releases = new Map<string, () => void>();
+  const lookup: DnsLookup = (name, family) => {
+    started.push(`${family}:${name}`);
+    if (family === 6) return Promise.resolve(NODATA);
+    return new Promise<LookupResult>((resolve) => releases.set(name, () => resolve(records('127.0.0.1', 30))));
+  };
+  const r = make(clock, lookup, { maxInFlight: 2 });
+  const all = ['a.test', 'b.test', 'c.test', 'd.test'].map((n) => r.resolve(n));
+  await flushMicrotasks();
+  assert.deepEqual([...releases.keys()], ['a.test', 'b.test']);
+  assert.equal(r.stats().queued, 2);
+  releases.get('b.test')?.();
+  await flushMicrotasks();
+  assert.deepEqual([...releases.keys()], ['a.test', 'b.test', 'c.test']);
+  releases.get('a.test')?.();
+  await flushMicrotasks();
+  releases.get('c.test')?.();
+  releases.get('d.test')?.();
+  const results = await Promise.all(all);
+  assert.ok(results.every((x) => x.ok));
+  assert.equal(started.length, 8);
+  assert.equal(r.stats().queued, 0);
+  assert.equal(clock.pendingTimers, 0);
 });
 
 test('a lookup that never answers ends at the deadline on the clock, and is negatively cached', async () => {

@@ -3,6 +3,7 @@ import type { Clock, Result, TimerHandle } from '../base/index.js';
 import { BoundedMap, ok, err } from '../base/index.js';
 import { channel } from '../telemetry/index.js';
 import { normalizeHostName, parseIpLiteral } from './host-name.js';
+import { createLookupGate } from './lookup-gate.js';
 import { createNodeDnsLookup, parseDnsServer } from './node-dns-lookup.js';
 import type { DnsServer } from './node-dns-lookup.js';
 import { describeFailure, worseFailure } from './resolution.js';
@@ -25,6 +26,11 @@ export interface DnsResolverOptions {
   readonly cacheSize: number;
   /** Prefer an AAAA answer over an A answer (default true). */
   readonly preferIpv6?: boolean;
+  /**
+   * Most names looked up at once (default 256); more wait their turn. A burst of thousands of new names
+   * would otherwise overflow the DNS server's receive buffer and turn into retries after timeouts.
+   */
+  readonly maxInFlight?: number;
   /** Replaces the c-ares lookup (tests, custom transports). */
   readonly lookup?: DnsLookup;
   /**
@@ -43,6 +49,8 @@ export interface ResolverStats {
   readonly negativeHits: number;
   /** Callers that joined a lookup already in flight for the same name. */
   readonly coalesced: number;
+  /** Names waiting for a lookup slot (see maxInFlight). */
+  readonly queued: number;
   /** Fresh failures by kind. */
   readonly failures: Readonly<Record<ResolveFailureKind, number>>;
   readonly cacheSize: number;
@@ -87,6 +95,7 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
   const deadlineMs = options.deadlineMs ?? options.timeoutMs * (2 ** options.tries - 1) * servers.length + options.timeoutMs;
 
   const cache = new BoundedMap<string, CacheEntry>(options.cacheSize);
+  const gate = createLookupGate(options.maxInFlight ?? 256);
   const inFlight = new Map<string, Promise<Outcome>>();
   const aborts = new Set<() => void>();
   let closed = false;
@@ -160,9 +169,19 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
   }
 
   async function lookupAndCache(name: string): Promise<Outcome> {
-    counters.lookups++;
+    await gate.acquire();
+    let outcome: Outcome;
     const started = clock.now();
-    const outcome = await withDeadline(name, queryBoth(name));
+    try {
+      if (closed) {
+        outcome = err({ kind: 'error', message: describeFailure('error', name, serversText, 'resolver closed') });
+      } else {
+        counters.lookups++;
+        outcome = await withDeadline(name, queryBoth(name));
+      }
+    } finally {
+      gate.release();
+    }
     inFlight.delete(name);
     if (!outcome.ok) failures[outcome.error.kind]++;
     if (!closed) {
@@ -221,7 +240,7 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
       const n = normalizeHostName(host);
       if (n.ok) cache.delete(n.value);
     },
-    stats: () => ({ ...counters, failures: { ...failures }, cacheSize: cache.size, inFlight: inFlight.size }),
+    stats: () => ({ ...counters, queued: gate.waiting, failures: { ...failures }, cacheSize: cache.size, inFlight: inFlight.size }),
     close() {
       if (closed) return;
       closed = true;
@@ -240,7 +259,7 @@ function checkOptions(o: DnsResolverOptions): DnsServer[] {
     if (!parsed.ok) throw new TypeError(`resolver: ${parsed.error}`);
     servers.push(parsed.value);
   }
-  const positive: Array<[string, number]> = [['timeoutMs', o.timeoutMs], ['tries', o.tries], ['cacheSize', o.cacheSize]];
+  const positive: Array<[string, number]> = [['timeoutMs', o.timeoutMs], ['tries', o.tries], ['cacheSize', o.cacheSize], ['maxInFlight', o.maxInFlight ?? 1]];
   for (const [key, v] of positive) {
     if (!(Number.isFinite(v) && v > 0)) throw new TypeError(`resolver: ${key} must be a positive number (got ${v})`);
   }

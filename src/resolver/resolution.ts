@@ -58,7 +58,7 @@ export function describeFailure(kind: ResolveFailureKind, host: string, servers:
   const more = detail.length > 0 ? ` (${detail})` : '';
   switch (kind) {
     case 'nxdomain':
-      return `DNS: no such name ${q} (NXDOMAIN from ${servers})`;
+      return `DNS: no such name ${q} (NXDOMAIN; asked ${servers})`;
     case 'nodata':
       return `DNS: ${q} exists but has no AAAA or A record (${servers})`;
     case 'servfail':

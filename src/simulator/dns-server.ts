@@ -177,7 +177,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
   const answerOptions: { fault: DnsFault; negativeTtlSec: number } = { fault: 'none', negativeTtlSec: options.negativeTtlSec ?? 5 };
-  const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+  const socket = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
   let queries = 0;
   let dropped = 0;
   const replies: Record<DnsReplyCode, number> = { NOERROR: 0, FORMERR: 0, SERVFAIL: 0, NXDOMAIN: 0, NOTIMP: 0, REFUSED: 0, BADVERS: 0 };
