@@ -24,7 +24,7 @@ async function withServer(
     const r = createDnsResolver({
       servers: [server.endpoint],
       clock,
-      timeoutMs: 200,
+      timeoutMs: 1_000,
       tries: 2,
       negativeTtlMs: 2_000,
       minTtlMs: 1_000,
