@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Code, OptionNumber, decode, getUintOption, makeOptions, type Message } from '../../src/coap/index.js';
+import type { Endpoint } from '../../src/engine/index.js';
+import { GATEWAY, GatewayWorld } from './gateway-world.js';
+
+function observeTime(w: GatewayWorld, c: Endpoint, token: string): { got: Message[]; ended: string[]; cancel: (mode?: 'proactive' | 'reactive') => Promise<void>; first: Promise<Message> } {
+  const got: Message[] = [];
+  const ended: string[] = [];
+  const req = w.proxied('/time');
+  const obs = c.observe(GATEWAY, { options: req.options ?? [], token: Buffer.from(token) }, {
+    onNotification: (m) => got.push(m),
+    onEnd: (reason) => ended.push(reason),
+  });
+  return { got, ended, cancel: (mode) => obs.cancel(mode), first: obs.first };
+}
+
+/** Counts Observe registrations (GET with Observe 0) reaching a device. */
+function countRegistrations(w: GatewayWorld, address: string): { count: () => number; stop: () => void } {
+  let n = 0;
+  const stop = w.network.tap((d) => {
+    const m = decode(d.data);
+    if (m.ok && d.to.address === address && m.value.code === Code.GET && getUintOption(m.value, OptionNumber.OBSERVE) === 0) n++;
+    return undefined;
+  });
+  return { count: () => n, stop };
+}
+
+test('two clients observing one resource share one upstream observation; each gets its own token (R63, R66)', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const regs = countRegistrations(w, device.identity.address);
+  const a = w.client();
+  const b = w.client();
+  await w.login(a, 'all:alice');
+  await w.login(b, 'all:bob');
+  const oa = observeTime(w, a, 'tokA');
+  const first = await w.run(oa.first);
+  assert.equal(first.code, Code.CONTENT);
+  assert.ok(getUintOption(first, OptionNumber.OBSERVE) !== undefined, 'the first response carries Observe');
+  const ob = observeTime(w, b, 'tokB');
+  await w.run(ob.first);
+  assert.equal(device.observerCount('/time'), 1, 'one upstream observer at the device');
+  await w.clock.advanceAsync(16_000);
+  assert.ok(oa.got.length >= 3, `client A got ${oa.got.length} notifications`);
+  assert.ok(ob.got.length >= 3, `client B got ${ob.got.length} notifications`);
+  for (const m of oa.got) assert.deepEqual(m.token, Buffer.from('tokA'));
+  for (const m of ob.got) assert.deepEqual(m.token, Buffer.from('tokB'));
+  // sequence numbers increase per client (RFC 7641 §4.4)
+  const seq = oa.got.map((m) => getUintOption(m, OptionNumber.OBSERVE) ?? -1);
+  for (let i = 1; i < seq.length; i++) assert.ok((seq[i] ?? 0) > (seq[i - 1] ?? 0), `increasing: ${seq.join(',')}`);
+
+  // A leaves (GET Observe 1): B keeps receiving, the device still has one observer
+  await w.run(oa.cancel('proactive'));
+  const before = ob.got.length;
+  await w.clock.advanceAsync(11_000);
+  assert.ok(ob.got.length > before);
+  assert.equal(device.observerCount('/time'), 1);
+  // B leaves by RST (reactive cancel): the upstream observation ends
+  await w.run(ob.cancel('reactive'));
+  await w.clock.advanceAsync(11_000);
+  assert.equal(device.observerCount('/time'), 0, 'upstream cancelled when the last subscriber left');
+  assert.equal(regs.count(), 1, 'one registration upstream');
+  regs.stop();
+  await w.leakCheck();
+});
+
+test('logging out ends the subscription and cancels the upstream observation it alone held (SPEC §3.2)', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const a = w.client();
+  await w.login(a);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  assert.equal(device.observerCount('/time'), 1);
+  const del = await w.run(a.request(GATEWAY, { code: Code.DELETE, options: makeOptions([[OptionNumber.URI_PATH, 'sessions']]) }));
+  assert.equal(del.code, Code.DELETED);
+  await w.clock.advanceAsync(11_000);
+  assert.equal(device.observerCount('/time'), 0);
+  assert.equal(w.gateway.stats().observations, 0);
+  await w.run(oa.cancel('reactive'));
+  await w.leakCheck();
+});
+
+test('a plain GET during an observation does not disturb it (R76)', async () => {
+  const w = await GatewayWorld.create();
+  const a = w.client();
+  await w.login(a);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  const plain = await w.run(a.request(GATEWAY, w.proxied('/time')));
+  assert.equal(plain.code, Code.CONTENT);
+  assert.equal(getUintOption(plain, OptionNumber.OBSERVE), undefined);
+  const before = oa.got.length;
+  await w.clock.advanceAsync(11_000);
+  assert.ok(oa.got.length > before);
+  await w.run(oa.cancel('proactive'));
+  await w.leakCheck();
+});
+
+test('observing a resource that is not observable gives a plain response (R64)', async () => {
+  const w = await GatewayWorld.create();
+  const a = w.client();
+  await w.login(a);
+  const req = w.proxied('/nic/info');
+  const ended: string[] = [];
+  const obs = a.observe(GATEWAY, { options: req.options ?? [] }, { onNotification: () => undefined, onEnd: (r) => ended.push(r) });
+  const first = await w.run(obs.first);
+  assert.equal(first.code, Code.CONTENT);
+  assert.equal(getUintOption(first, OptionNumber.OBSERVE), undefined);
+  await w.clock.advanceAsync(1000);
+  assert.equal(w.gateway.stats().observations, 0);
+  await w.leakCheck();
+});
+
+test('observing without a session is 4.01 and registers nothing upstream', async () => {
+  const w = await GatewayWorld.create();
+  const a = w.client();
+  const oa = observeTime(w, a, 'tokA');
+  const first = await w.run(oa.first);
+  assert.equal(first.code, Code.UNAUTHORIZED);
+  assert.equal(getUintOption(first, OptionNumber.OBSERVE), undefined);
+  assert.equal(w.device(0).observerCount('/time'), 0);
+  await w.leakCheck();
+});
