@@ -3,3 +3,4 @@ export { startGateway, type StartGatewayOptions, type RunningGateway } from './g
 export { startSimulator, type StartSimulatorOptions, type RunningSimulator } from './simulator-app.js';
 export { startDemo, freeUdpPort, type StartDemoOptions, type DemoInfo, type RunningDemo } from './demo-app.js';
 export { demoCommands, type DemoCommand } from './demo-commands.js';
+export { openClient, type OpenClientOptions, type OpenClient } from './client-app.js';
