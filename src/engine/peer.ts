@@ -46,6 +46,9 @@ export class DedupEntry {
   reply: Buffer | undefined = undefined;
   prev: DedupEntry | undefined = undefined;
   next: DedupEntry | undefined = undefined;
+  /** The peer's own oldest-first list, so its cap evicts in O(1). */
+  peerPrev: DedupEntry | undefined = undefined;
+  peerNext: DedupEntry | undefined = undefined;
   linked = true;
 
   constructor(
@@ -72,6 +75,8 @@ export class Peer implements Timed {
   removed = false;
   readonly address: PeerAddress;
   readonly dedup = new Map<number, DedupEntry>();
+  dedupOldest: DedupEntry | undefined = undefined;
+  dedupNewest: DedupEntry | undefined = undefined;
   readonly transmissions = new Map<number, PendingCon>();
   readonly tokens = new Map<number, TokenHolder>();
   readonly nonSent = new Map<number, ResetTarget>();

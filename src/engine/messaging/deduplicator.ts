@@ -71,15 +71,16 @@ export class Deduplicator implements Timed {
   add(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number, confirmable: boolean, now: number): DedupEntry {
     const old = peer.dedup.get(messageId);
     if (old !== undefined) this.remove(old);
-    if (peer.dedup.size >= this.options.perPeer) {
-      const oldest = peer.dedup.values().next();
-      if (oldest.done !== true) this.remove(oldest.value);
-    }
+    if (peer.dedup.size >= this.options.perPeer && peer.dedupOldest !== undefined) this.remove(peer.dedupOldest);
     if (this.count >= this.options.total) this.evictOldest();
     const e = new DedupEntry(peer, messageId, tokenLow, tokenHigh, confirmable, now);
     const list = confirmable ? this.con : this.non;
     const wasEmpty = list.head === undefined;
     list.push(e);
+    e.peerPrev = peer.dedupNewest;
+    if (peer.dedupNewest === undefined) peer.dedupOldest = e;
+    else peer.dedupNewest.peerNext = e;
+    peer.dedupNewest = e;
     peer.dedup.set(messageId, e);
     this.count++;
     if (wasEmpty) this.reschedule();
@@ -120,6 +121,12 @@ export class Deduplicator implements Timed {
     (e.confirmable ? this.con : this.non).unlink(e);
     this.count--;
     const peer = e.peer;
+    if (e.peerPrev === undefined) peer.dedupOldest = e.peerNext;
+    else e.peerPrev.peerNext = e.peerNext;
+    if (e.peerNext === undefined) peer.dedupNewest = e.peerPrev;
+    else e.peerNext.peerPrev = e.peerPrev;
+    e.peerPrev = undefined;
+    e.peerNext = undefined;
     if (peer.dedup.get(e.messageId) === e) {
       peer.dedup.delete(e.messageId);
       if (peer.dedup.size === 0) this.onPeerEmptied(peer);

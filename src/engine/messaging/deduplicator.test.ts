@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from '../../../test/support/fake-clock.js';
+import { Peer } from '../peer.js';
+import { TimerQueue } from '../timer-queue.js';
+import { Deduplicator } from './deduplicator.js';
+
+function setup(perPeer: number, total: number) {
+  const clock = new FakeClock();
+  const timers = new TimerQueue(clock);
+  const emptied: Peer[] = [];
+  const dedup = new Deduplicator({ exchangeLifetimeMs: 1000, nonLifetimeMs: 600, perPeer, total }, timers, (p) => emptied.push(p));
+  const peer = (n: number) => new Peer(n, { address: `10.0.0.${n}`, port: 1 }, 0, () => undefined);
+  return { clock, timers, dedup, emptied, peer };
+}
+
+test('find matches ID and token; another token drops the old entry', () => {
+  const { dedup, peer } = setup(10, 10);
+  const p = peer(1);
+  dedup.add(p, 7, 100, 0, true, 0);
+  assert.ok(dedup.find(p, 7, 100, 0));
+  assert.equal(dedup.find(p, 7, 101, 0), undefined);
+  assert.equal(dedup.find(p, 7, 100, 0), undefined, 'the old entry is gone');
+  assert.equal(dedup.size, 0);
+});
+
+test('per-peer cap evicts that peer oldest-first in O(1); total cap evicts globally oldest', () => {
+  const { dedup, peer } = setup(3, 5);
+  const a = peer(1);
+  const b = peer(2);
+  for (let mid = 0; mid < 5; mid++) dedup.add(a, mid, 0, 0, true, mid);
+  assert.deepEqual([...a.dedup.keys()], [2, 3, 4]);
+  dedup.add(b, 0, 0, 0, false, 10);
+  dedup.add(b, 1, 0, 0, true, 11);
+  dedup.add(b, 2, 0, 0, true, 12);
+  assert.equal(dedup.size, 5);
+  assert.deepEqual([...a.dedup.keys()], [3, 4], 'a:2 was the globally oldest');
+  for (let mid = 10; mid < 1000; mid++) dedup.add(a, mid, 0, 0, true, mid);
+  assert.equal(a.dedup.size, 3);
+  assert.equal(dedup.size, 5);
+});
+
+test('CON entries live EXCHANGE_LIFETIME, NON entries NON_LIFETIME, with one timer; emptied peers are reported', () => {
+  const { clock, timers, dedup, emptied, peer } = setup(10, 10);
+  const p = peer(1);
+  dedup.add(p, 1, 0, 0, true, 0);
+  dedup.add(p, 2, 0, 0, false, 0);
+  assert.equal(timers.size, 1);
+  clock.advance(600);
+  assert.deepEqual([...p.dedup.keys()], [1]);
+  clock.advance(400);
+  assert.equal(dedup.size, 0);
+  assert.deepEqual(emptied, [p]);
+  assert.equal(timers.size, 0);
+  assert.equal(clock.pendingTimers, 0);
+});
