@@ -10,3 +10,4 @@ commands.push((await import('./token.js')).register);
 commands.push((await import('./simulate.js')).register);
 commands.push((await import('./demo.js')).register);
 commands.push((await import('./client-commands.js')).register);
+commands.push((await import('./gateway.js')).register);
