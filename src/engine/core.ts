@@ -1,6 +1,7 @@
 // Core: what the endpoint's parts share (clock, timers, sending, IDs, tokens), implemented by the endpoint.
 import type { Clock, Random } from '../base/index.js';
 import type { Logger } from '../telemetry/index.js';
+import type { PeerAddress } from '../transport/index.js';
 import type { EndpointLimits } from './endpoint-types.js';
 import type { Peer } from './peer.js';
 import type { DerivedTiming } from './timing.js';
@@ -16,6 +17,7 @@ export interface CoreCounters {
 }
 
 export interface Core {
+  readonly local: PeerAddress;
   readonly clock: Clock;
   readonly random: Random;
   readonly timing: DerivedTiming;

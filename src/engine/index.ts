@@ -25,4 +25,11 @@ export type {
   ObserveCallbacks,
   ObservationEndReason,
 } from './endpoint-types.js';
+export {
+  engineEvents,
+  type RetransmitEvent,
+  type GiveUpEvent,
+  type DuplicateEvent,
+  type MalformedEvent,
+} from './events.js';
 export type { PeerAddress, DatagramTransport } from '../transport/index.js';

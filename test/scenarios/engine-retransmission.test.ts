@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType } from '../../src/coap/index.js';
-import { isRequestError } from '../../src/engine/index.js';
+import { engineEvents, isRequestError } from '../../src/engine/index.js';
 import { EngineWorld, fixedFloatRandom } from '../support/engine-world.js';
 import { assertNoLeaks } from '../support/leak-check.js';
 
@@ -173,4 +173,31 @@ test('ping: empty CON answered by RST resolves with the round trip', async () =>
   await assert.rejects(w.run(a.ping(silent.address)), (e) => isRequestError(e, 'timeout'));
   assert.equal(silent.takeAll().length, 5);
   await assertNoLeaks(w.clock, a, b);
+});
+
+test('engine events report retransmissions, give-ups, duplicates and malformed datagrams', async () => {
+  const w = new EngineWorld();
+  const client = w.endpoint();
+  const server = w.endpoint();
+  const silent = w.scripted();
+  server.serve((ex) => ex.respond({ code: Code.CONTENT }));
+  const seen: string[] = [];
+  const mine = (local: { port: number; address: string }) => local.address === client.local.address || local.address === server.local.address;
+  const unsubscribe = [
+    engineEvents.retransmit.subscribe((e) => mine(e.local) && seen.push(`retransmit ${e.attempt}`)),
+    engineEvents.giveUp.subscribe((e) => mine(e.local) && seen.push('give-up')),
+    engineEvents.duplicate.subscribe((e) => mine(e.local) && seen.push(`duplicate ${e.replayed}`)),
+    engineEvents.malformed.subscribe((e) => mine(e.local) && seen.push(`malformed ${e.kind} ${e.reset}`)),
+  ];
+  try {
+    await w.run(client.request(silent.address, { code: Code.GET }).catch(() => undefined));
+    silent.send(server.local, { type: MessageType.CON, code: Code.GET, messageId: 1 });
+    silent.send(server.local, { type: MessageType.CON, code: Code.GET, messageId: 1 });
+    silent.send(server.local, Buffer.from('40010002ff', 'hex'));
+    await w.advance(1);
+    assert.deepEqual(seen, ['retransmit 1', 'retransmit 2', 'retransmit 3', 'retransmit 4', 'give-up', 'duplicate true', 'malformed empty-payload true']);
+  } finally {
+    for (const u of unsubscribe) u();
+  }
+  await assertNoLeaks(w.clock, client, server);
 });

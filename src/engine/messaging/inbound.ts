@@ -14,6 +14,7 @@ import {
 } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
 import type { Core } from '../core.js';
+import { engineEvents } from '../events.js';
 import type { RequestHandler, ServeOptions } from '../endpoint-types.js';
 import { ServerExchangeImpl } from '../exchanges/server-exchange.js';
 import { observeValue } from '../observe/observe-option.js';
@@ -83,11 +84,12 @@ export class Inbound {
 
   /** RFC 7252 §3/§4.2: a malformed CON is rejected with RST when its header could be read; else silence. */
   private malformed(error: DecodeError, from: PeerAddress): void {
-    this.host.logger.debug({ from, kind: error.kind }, 'malformed datagram');
-    if (error.kind === 'bad-version' || error.kind === 'too-short') return;
-    if (error.type === MessageType.CON && error.messageId !== undefined) {
-      this.host.sendTo(from, emptyMessage(MessageType.RST, error.messageId));
+    const reset =
+      error.kind !== 'bad-version' && error.kind !== 'too-short' && error.type === MessageType.CON && error.messageId !== undefined;
+    if (engineEvents.malformed.hasSubscribers) {
+      engineEvents.malformed.publish({ local: this.host.local, peer: { address: from.address, port: from.port }, kind: error.kind, reset });
     }
+    if (reset) this.host.sendTo(from, emptyMessage(MessageType.RST, error.messageId as number));
   }
 
   private request(m: Message, from: PeerAddress): void {
@@ -100,7 +102,7 @@ export class Inbound {
     // RFC 7252 §4.5: a duplicate CON gets the same ACK/response again; a duplicate NON is ignored.
     const earlier = host.dedup.find(peer, m.messageId, low, high);
     if (earlier !== undefined) {
-      if (con && earlier.reply !== undefined) host.send(peer, earlier.reply);
+      this.duplicate(peer, m.messageId, con ? earlier.reply : undefined);
       return;
     }
     const entry = host.dedup.add(peer, m.messageId, low, high, con, host.clock.now());
@@ -148,7 +150,7 @@ export class Inbound {
     const high = tokenHigh(m.token);
     const earlier = host.dedup.find(peer, m.messageId, low, high);
     if (earlier !== undefined) {
-      if (con && earlier.reply !== undefined) host.send(peer, earlier.reply);
+      this.duplicate(peer, m.messageId, con ? earlier.reply : undefined);
       return;
     }
     // RFC 7252 §5.3.2: matched by token, from the exact address and port the request went to.
@@ -165,6 +167,14 @@ export class Inbound {
       host.send(peer, entry.reply);
     }
     holder.responseReceived(m);
+  }
+
+  /** RFC 7252 §4.5: a duplicate CON gets the stored reply again (if any); a duplicate NON nothing. */
+  private duplicate(peer: Peer, messageId: number, reply: Buffer | undefined): void {
+    if (reply !== undefined) this.host.send(peer, reply);
+    if (engineEvents.duplicate.hasSubscribers) {
+      engineEvents.duplicate.publish({ local: this.host.local, peer: peer.address, messageId, replayed: reply !== undefined });
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // Transmission: one CON we send, retransmitted with exponential back-off until ACK, RST or give-up (RFC 7252 §4.2).
 import type { Message } from '../../coap/index.js';
 import type { Core } from '../core.js';
+import { engineEvents } from '../events.js';
 import type { Peer, PendingCon } from '../peer.js';
 import type { Timed } from '../timer-queue.js';
 
@@ -55,12 +56,18 @@ export class Transmission implements Timed, PendingCon {
     if (!this.active) return;
     // RFC 7252 §4.2: retransmit with a doubled timeout until MAX_RETRANSMIT, then give up.
     if (this.retransmissions >= this.core.timing.maxRetransmit) {
+      if (engineEvents.giveUp.hasSubscribers) {
+        engineEvents.giveUp.publish({ local: this.core.local, peer: this.peer.address, messageId: this.messageId });
+      }
       this.stop();
       this.owner.transmissionFailed();
       return;
     }
     this.retransmissions++;
     this.timeoutMs *= 2;
+    if (engineEvents.retransmit.hasSubscribers) {
+      engineEvents.retransmit.publish({ local: this.core.local, peer: this.peer.address, messageId: this.messageId, attempt: this.retransmissions });
+    }
     this.core.send(this.peer, this.datagram);
     this.core.timers.scheduleIn(this, this.timeoutMs);
   }
