@@ -8,7 +8,7 @@ import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type Gatew
 import { isSuppressed } from './no-response.js';
 import { checkProxyRequestOptions, nextHopLimit } from './option-rules.js';
 import { createEchoResource } from './resources/echo-resource.js';
-import { createHelpResource } from './resources/help-resource.js';
+import { createHelpResource, createRootResource } from './resources/help-resource.js';
 import { createSessionsResource } from './resources/sessions-resource.js';
 import { authorizeStage } from './stages/authorize-stage.js';
 import { forwardStage, type ForwardContext } from './stages/forward-stage.js';
@@ -29,7 +29,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   const sessionStage = new SessionStage(o.sessions);
   const queues = new DeviceQueues(o.clock, settings.nstartPerDevice, settings.deviceQueueLimit);
   const local = createLocalResources(
-    [createHelpResource(), createSessionsResource({ sessions: o.sessions, verifier: o.verifier, defaultLimit: settings.sessionLimit }), createEchoResource()],
+    [createRootResource(), createHelpResource(), createSessionsResource({ sessions: o.sessions, verifier: o.verifier, defaultLimit: settings.sessionLimit }), createEchoResource()],
     settings.strictOptions,
   );
   const boundAddress = o.downstream.local.address;

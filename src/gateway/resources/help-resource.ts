@@ -12,15 +12,22 @@ export const HELP_TEXT = [
 
 const PAYLOAD = Buffer.from(HELP_TEXT, 'utf8');
 
+const answer = () => ({
+  code: Code.CONTENT,
+  options: [{ number: OptionNumber.CONTENT_FORMAT, value: encodeUint(ContentFormat.TEXT_PLAIN) }],
+  payload: PAYLOAD,
+});
+
 export function createHelpResource(): LocalResource {
   return {
     path: '/help',
     methods: [Code.GET],
     link: { rt: 'core.help', title: 'How to use this gateway', ct: ContentFormat.TEXT_PLAIN },
-    handle: () => ({
-      code: Code.CONTENT,
-      options: [{ number: OptionNumber.CONTENT_FORMAT, value: encodeUint(ContentFormat.TEXT_PLAIN) }],
-      payload: PAYLOAD,
-    }),
+    handle: answer,
   };
+}
+
+/** The guide's `coap-client -m get -p 54321 coap://gatewayhost` (no Uri-Path at all) gets the help text too. */
+export function createRootResource(): LocalResource {
+  return { path: '/', methods: [Code.GET], link: {}, listed: false, handle: answer };
 }

@@ -31,5 +31,7 @@ export interface LocalResource {
   /** Method codes this resource answers; others get 4.05. */
   readonly methods: readonly number[];
   readonly link: LinkAttributes;
+  /** False for an alias that /.well-known/core does not list. */
+  readonly listed?: boolean;
   handle(request: LocalRequest): ResponseParts | Promise<ResponseParts>;
 }

@@ -20,7 +20,7 @@ import { createMemoryStore, createSessionService } from '../../sessions/index.js
 import { err, ok, seededRandom } from '../../base/index.js';
 import { FakeClock } from '../../../test/support/fake-clock.js';
 import { createLocalResources } from '../stages/local-resources.js';
-import { createHelpResource, HELP_TEXT } from './help-resource.js';
+import { createHelpResource, createRootResource, HELP_TEXT } from './help-resource.js';
 import { createEchoResource } from './echo-resource.js';
 import { createSessionsResource, wantsSticky } from './sessions-resource.js';
 import type { LocalRequest } from './local-resource.js';
@@ -62,7 +62,7 @@ function setup(limit = 10) {
   const clock = new FakeClock();
   const sessions = createSessionService({ store: createMemoryStore(), clock, random: seededRandom(1) });
   const local = createLocalResources(
-    [createHelpResource(), createSessionsResource({ sessions, verifier, defaultLimit: limit }), createEchoResource()],
+    [createRootResource(), createHelpResource(), createSessionsResource({ sessions, verifier, defaultLimit: limit }), createEchoResource()],
     false,
   );
   return { clock, sessions, local };
@@ -75,6 +75,9 @@ test('GET /help answers exactly the guide text as text/plain', async () => {
   assert.equal(res.payload.toString('utf8'), HELP_TEXT);
   assert.match(HELP_TEXT, /^To login, send POST to \/sessions\nTo have your session follow your account across different clients, include the query parameter '&sticky=true'\.\nTo logout, send DELETE to \/sessions\.\nTo echo a payload, send POST to \/echo\.$/);
   assert.equal(getUintOption(res.options, OptionNumber.CONTENT_FORMAT), ContentFormat.TEXT_PLAIN);
+  // the guide's `coap-client -m get coap://gatewayhost`: no Uri-Path at all
+  const root = await r.handle(local(message(Code.GET, [])));
+  assert.equal(root.payload.toString('utf8'), HELP_TEXT);
   await sessions.close();
 });
 

@@ -51,7 +51,7 @@ export function createWellKnownCore(resources: () => readonly LocalResource[], s
     methods: [Code.GET],
     link: {},
     handle: (request) => {
-      const links = [proxyLink(strictOptions), ...resources().filter((r) => r.path !== WELL_KNOWN_CORE_PATH).map(linkOf)];
+      const links = [proxyLink(strictOptions), ...resources().filter((r) => r.path !== WELL_KNOWN_CORE_PATH && r.listed !== false).map(linkOf)];
       // RFC 6690 §4.1: no match on a unicast request is 2.05 with an empty payload.
       const selected = filterLinks(links, uriQuery(request.message));
       return {
