@@ -17,6 +17,11 @@ export interface EndpointLimits {
   readonly dedupTotal: number;
   /** Client requests waiting for an NSTART slot per peer (default 1024); more fail with 'invalid'. */
   readonly queuePerPeer: number;
+  /**
+   * Server-side observers per peer (default 256). Beyond it a registration is served as a plain GET,
+   * which RFC 7641 §4.1 allows ("unable or unwilling to add a new entry").
+   */
+  readonly observersPerPeer: number;
   /** Length of the tokens this endpoint generates, 1-8 bytes (default 8; RFC 7252 §5.3.1). */
   readonly tokenLength: number;
   /** Send a CON notification at least every N notifications per observer (RFC 7641 §4.5; default 5). */
@@ -98,7 +103,8 @@ export interface ServerExchange {
   /** Sends the empty ACK now (CON requests only; RFC 7252 §5.2.2). */
   accept(): void;
   /**
-   * Registers the requester as an observer (only when observeRequested; else undefined). The response
+   * Registers the requester as an observer (only when observeRequested and under the per-peer cap;
+   * else undefined, and the response goes out without Observe). The response
    * given by respond() or the observer's first notify() then carries Observe. `onEnd` is called once.
    */
   observe(onEnd?: (reason: ObserverEndReason) => void): ServerObserver | undefined;

@@ -5,6 +5,7 @@ export const DEFAULT_LIMITS: EndpointLimits = Object.freeze({
   dedupPerPeer: 4096,
   dedupTotal: 100_000,
   queuePerPeer: 1024,
+  observersPerPeer: 256,
   tokenLength: 8,
   observeConEvery: 5,
   observeConIntervalMs: 24 * 3600 * 1000,
@@ -20,6 +21,7 @@ export function resolveLimits(partial: Partial<EndpointLimits> = {}): EndpointLi
   positiveInt('dedupPerPeer');
   positiveInt('dedupTotal');
   positiveInt('queuePerPeer');
+  positiveInt('observersPerPeer');
   positiveInt('observeConEvery');
   // RFC 7252 §5.3.1: tokens are 0-8 bytes; ours are never empty so responses can be matched.
   if (!Number.isInteger(l.tokenLength) || l.tokenLength < 1 || l.tokenLength > 8) {

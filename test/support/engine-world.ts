@@ -1,6 +1,7 @@
 // EngineWorld: a fake clock, a seeded MemoryNetwork and endpoints on it, for scenario tests.
 import { seededRandom, type Random } from '../../src/base/index.js';
 import { createEndpoint, type Endpoint, type EndpointLimits, type Timing } from '../../src/engine/index.js';
+import type { Logger } from '../../src/telemetry/index.js';
 import { MemoryNetwork } from '../../src/transport/index.js';
 import { FakeClock } from './fake-clock.js';
 import { ScriptedPeer } from './scripted-peer.js';
@@ -20,7 +21,9 @@ export class EngineWorld {
     this.network = new MemoryNetwork(this.clock, seededRandom(seed));
   }
 
-  endpoint(options: { host?: string; port?: number; timing?: Partial<Timing>; limits?: Partial<EndpointLimits>; random?: Random } = {}): Endpoint {
+  endpoint(
+    options: { host?: string; port?: number; timing?: Partial<Timing>; limits?: Partial<EndpointLimits>; random?: Random; logger?: Logger } = {},
+  ): Endpoint {
     const transport = this.network.bind(options.host ?? `10.0.0.${this.nextHost++}`, options.port ?? 0);
     return createEndpoint({
       transport,
@@ -28,6 +31,7 @@ export class EngineWorld {
       random: options.random ?? fixedFloatRandom(0, this.nextHost),
       ...(options.timing !== undefined ? { timing: options.timing } : {}),
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
     });
   }
 

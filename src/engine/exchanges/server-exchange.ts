@@ -117,6 +117,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     const existing = this.peer.observers.get(key);
     // RFC 7641 §4.1: the same endpoint and token replace the existing entry instead of adding one.
     if (existing !== undefined) existing.replace();
+    else if (this.peer.observers.size >= this.core.limits.observersPerPeer) return undefined;
     const observer = new ServerObserverImpl(this.core, this.peer, this.request, this.from, this.request.token, this, onEnd);
     this.peer.observers.set(key, observer);
     this.observer = observer;
