@@ -17,7 +17,7 @@ import { ObserveRelay } from './stages/observe-relay.js';
 import { resolveStage } from './stages/resolve-stage.js';
 import { SessionStage } from './stages/session-stage.js';
 import { selfAddresses, targetStage, type SelfIdentity } from './stages/target-stage.js';
-import { isProxyRequest, toUpstream, type UpstreamRequest } from './translate.js';
+import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
 
 /** RFC 7252 §5.8 / RFC 8132: the methods the gateway forwards. */
@@ -103,7 +103,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     try {
       const peer = await resolveStage(device, { domains: settings.domains, allowIpLiterals: settings.allowIpLiterals }, o.resolve);
       if (!peer.ok) return fail(exchange, peer.error);
-      const upstreamRequest = stripObserve(toUpstream(request, device, hop.value));
+      const upstreamRequest = tagBlockwiseUpload(stripObserve(toUpstream(request, device, hop.value)), clientKey);
       if (exchange.observeRequested) {
         await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);
         return;

@@ -12,7 +12,7 @@ import {
   type CoapOption,
   type Message,
 } from '../coap/index.js';
-import { isProxyRequest, localizeRequest, toClient, toUpstream } from './translate.js';
+import { isProxyRequest, localizeRequest, tagBlockwiseUpload, toClient, toUpstream } from './translate.js';
 
 function request(options: CoapOption[], type: 0 | 1 = MessageType.CON, code: number = Code.GET): Message {
   return { type, code, messageId: 7, token: Buffer.from('cafe'), options, payload: Buffer.from('body') };
@@ -145,4 +145,21 @@ test('isProxyRequest and localizeRequest (R45)', () => {
   assert.equal(isProxyRequest(local), false);
   assert.deepEqual(getOptions(local.options, OptionNumber.URI_PATH).map(String), ['help']);
   assert.deepEqual(getOptions(local.options, OptionNumber.URI_QUERY).map(String), ['x=1']);
+});
+
+test('Block1 uploads get a Request-Tag per client and operation; other requests are untouched (RFC 9175 §3.3)', () => {
+  const opts = makeOptions([[OptionNumber.PROXY_URI, 'coap://h.test/r'], [OptionNumber.BLOCK1, Buffer.from([0x0a])]]);
+  const up = toUpstream(request(opts, MessageType.CON, Code.PUT), target(opts), 16);
+  const a = tagBlockwiseUpload(up, '10.0.0.1:1000');
+  const a2 = tagBlockwiseUpload(up, '10.0.0.1:1000');
+  const b = tagBlockwiseUpload(up, '10.0.0.2:1000');
+  const tagOf = (r: typeof up) => getOptions(r.options, OptionNumber.REQUEST_TAG).map((v) => v.toString('hex'));
+  assert.equal(tagOf(a).length, 1);
+  assert.deepEqual(tagOf(a), tagOf(a2));
+  assert.notDeepEqual(tagOf(a), tagOf(b));
+  // the client's own tag distinguishes its operations
+  const withTag = { ...up, options: makeOptions([...up.options.map((o) => [o.number, o.value] as const), [OptionNumber.REQUEST_TAG, Buffer.from([7])]]) };
+  assert.notDeepEqual(tagOf(tagBlockwiseUpload(withTag, '10.0.0.1:1000')), tagOf(a));
+  const plain = toUpstream(request(makeOptions([[OptionNumber.PROXY_URI, 'coap://h.test/r']])), target(makeOptions([[OptionNumber.PROXY_URI, 'coap://h.test/r']])), 16);
+  assert.equal(tagBlockwiseUpload(plain, 'x'), plain);
 });

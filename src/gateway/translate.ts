@@ -1,4 +1,5 @@
 // Translation between the client leg and the device leg (pure): Proxy-* -> Uri-*, every other option kept.
+import { createHash } from 'node:crypto';
 import { OptionNumber, encodeUint, type CoapOption, type Message, type Target } from '../coap/index.js';
 import type { ResponseParts } from './errors.js';
 
@@ -87,4 +88,18 @@ export function localizeRequest(request: Message, target: Target): Message {
   const kept = request.options.filter((o) => !ADDRESSING.has(o.number) || o.number === OptionNumber.HOP_LIMIT);
   const pathAndQuery = target.options.filter((o) => o.number === OptionNumber.URI_PATH || o.number === OptionNumber.URI_QUERY);
   return { ...request, options: mergeSorted(kept, pathAndQuery) };
+}
+
+/**
+ * RFC 9175 §3.3 / RFC 7959 §2.5: the device sees every client's Block1 upload from the gateway's one
+ * socket, so uploads of different clients must carry different Request-Tag lists or they would mix.
+ * A Block1 request's Request-Tags are replaced by one tag derived from the client socket and the
+ * client's own tags: stable across the blocks of one operation, distinct between clients.
+ */
+export function tagBlockwiseUpload(request: UpstreamRequest, clientKey: string): UpstreamRequest {
+  if (!request.options.some((o) => o.number === OptionNumber.BLOCK1)) return request;
+  const hash = createHash('sha256').update(clientKey);
+  for (const o of request.options) if (o.number === OptionNumber.REQUEST_TAG) hash.update(o.value.toString('hex')).update('|');
+  const tag: CoapOption = { number: OptionNumber.REQUEST_TAG, value: hash.digest().subarray(0, 8) };
+  return { ...request, options: mergeSorted(request.options.filter((o) => o.number !== OptionNumber.REQUEST_TAG), [tag]) };
 }
