@@ -123,3 +123,44 @@ test('observing without a session is 4.01 and registers nothing upstream', async
   assert.equal(w.device(0).observerCount('/time'), 0);
   await w.leakCheck();
 });
+
+test('a device that restarts and forgets its observers is re-registered by the gateway; the client stream goes on (TD_COAP_OBS_04)', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const regs = countRegistrations(w, device.identity.address);
+  const a = w.client();
+  await w.login(a);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  await w.clock.advanceAsync(6000);
+  await w.run(device.restart());
+  assert.equal(device.observerCount('/time'), 0, 'the restarted device forgot the gateway');
+  const before = oa.got.length;
+  await w.clock.advanceAsync(30_000);
+  assert.equal(device.observerCount('/time'), 1, 'the gateway registered again');
+  assert.ok(oa.got.length >= before + 3, `notifications after the restart: ${oa.got.length - before}`);
+  assert.equal(regs.count(), 2);
+  assert.deepEqual(oa.ended, []);
+  await w.run(oa.cancel('proactive'));
+  await w.clock.advanceAsync(6000);
+  assert.equal(device.observerCount('/time'), 0);
+  regs.stop();
+  await w.leakCheck();
+});
+
+test('a device that stops answering for good ends the observation with 5.04 for its subscribers', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const a = w.client();
+  await w.login(a);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  device.setFault('down');
+  await w.clock.advanceAsync(600_000, 100);
+  const last = oa.got[oa.got.length - 1];
+  assert.equal(last?.code, Code.GATEWAY_TIMEOUT);
+  assert.deepEqual(oa.ended, ['not-observed']);
+  assert.equal(w.gateway.stats().observations, 0);
+  device.setFault('none');
+  await w.leakCheck();
+});

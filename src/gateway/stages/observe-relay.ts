@@ -1,5 +1,5 @@
 // Observe relay (RFC 7641 §5): one upstream observation per device resource, shared by its subscribers.
-import type { Clock } from '../../base/index.js';
+import type { Clock, TimerHandle } from '../../base/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { ClientObservation, PeerAddress, ServerExchange, ServerObserver } from '../../engine/index.js';
 import { clientKeyOf } from '../../sessions/index.js';
@@ -18,7 +18,14 @@ interface Subscriber {
 interface Observation {
   readonly key: string;
   readonly host: string;
+  readonly peer: PeerAddress;
+  /** The registration as sent upstream (without Observe: the engine adds it). */
+  readonly request: UpstreamRequest;
   client: ClientObservation | undefined;
+  /** Fires when the device has been silent past Max-Age (it may have restarted and forgotten us). */
+  silence: TimerHandle | undefined;
+  /** Re-registrations since the last notification. */
+  misses: number;
   /** Registrations waiting for the first upstream response. */
   readonly pending: ServerExchange[];
   readonly subscribers: Set<Subscriber>;
@@ -36,6 +43,13 @@ export interface ObserveRelayOptions {
 
 /** RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
 const DEFAULT_MAX_AGE_SEC = 60;
+/** Re-registrations without any notification before the observation is given up (5.04 to everyone). */
+const MAX_MISSES = 3;
+
+/** How long after the last notification silence means the device lost the registration (RFC 7641 §3.3.1). */
+function silenceAfterMs(maxAgeMs: number): number {
+  return maxAgeMs + Math.min(30_000, 2000 + maxAgeMs / 4);
+}
 
 /**
  * The observation key: the device plus everything that selects the representation (RFC 7641 §5 lets
@@ -83,29 +97,73 @@ export class ObserveRelay {
       existing.client?.reregister();
       return;
     }
-    const obs: Observation = { key, host, client: undefined, pending: [exchange], subscribers: new Set(), latest: undefined, established: false };
+    const withoutObserve = request.options.filter((x) => x.number !== OptionNumber.OBSERVE);
+    const obs: Observation = {
+      key,
+      host,
+      peer,
+      request: { ...request, options: withoutObserve },
+      client: undefined,
+      silence: undefined,
+      misses: 0,
+      pending: [exchange],
+      subscribers: new Set(),
+      latest: undefined,
+      established: false,
+    };
     this.observations.set(key, obs);
     const slot = await acquireDevice(this.o.forward, peer, host, deadlineAt, deadlineMs);
     if (!slot.ok) return this.fail(obs, errorResponse(slot.error));
     if (this.observations.get(key) !== obs) return slot.value.release();
-    const withoutObserve = request.options.filter((x) => x.number !== OptionNumber.OBSERVE);
-    const client = this.o.forward.upstreamFor(peer).observe(
-      peer,
-      { type: request.type, code: request.code, options: withoutObserve, payload: request.payload },
-      {
-        onNotification: (m) => this.onNotification(obs, m),
-        onEnd: (reason) => this.onUpstreamEnd(obs, reason),
-      },
-      { timeoutMs: Math.max(1, deadlineAt - this.o.clock.now()) },
-    );
-    obs.client = client;
+    const client = this.register(obs, Math.max(1, deadlineAt - this.o.clock.now()));
     try {
       await client.first;
     } catch (e) {
-      this.fail(obs, errorResponse(upstreamFailure(e, host, deadlineMs)));
+      if (obs.client === client) this.fail(obs, errorResponse(upstreamFailure(e, host, deadlineMs)));
     } finally {
       slot.value.release();
     }
+  }
+
+  /** Registers upstream; callbacks of a registration that was replaced are ignored. */
+  private register(obs: Observation, timeoutMs: number): ClientObservation {
+    const r = obs.request;
+    const holder: { client?: ClientObservation } = {};
+    const client = this.o.forward.upstreamFor(obs.peer).observe(
+      obs.peer,
+      { type: r.type, code: r.code, options: r.options, payload: r.payload },
+      {
+        onNotification: (m) => {
+          if (obs.client === holder.client) this.onNotification(obs, m);
+        },
+        onEnd: (reason) => {
+          if (obs.client === holder.client) this.onUpstreamEnd(obs, reason);
+        },
+      },
+      { timeoutMs },
+    );
+    holder.client = client;
+    obs.client = client;
+    return client;
+  }
+
+  private armSilence(obs: Observation, delayMs: number): void {
+    if (obs.silence !== undefined) this.o.clock.clearTimer(obs.silence);
+    obs.silence = this.o.clock.setTimer(() => {
+      obs.silence = undefined;
+      if (this.observations.get(obs.key) !== obs) return;
+      if (++obs.misses > MAX_MISSES) {
+        this.fail(obs, errorResponse(gatewayError('gateway-timeout', `${obs.host} stopped notifying`)));
+        return;
+      }
+      // RFC 7641 §3.3.1 / TD_COAP_OBS_04: a fresh registration (new token, so a rebooted device's restarted
+      // sequence numbers count as fresh); the old one is forgotten (its late notifications get RST).
+      const old = obs.client;
+      const client = this.register(obs, this.o.forward.upstreamFor(obs.peer).timing.exchangeLifetimeMs);
+      client.first.catch(() => undefined);
+      old?.cancel('reactive').catch(() => undefined);
+      this.armSilence(obs, delayMs);
+    }, delayMs);
   }
 
   /** Ends every subscription of a client socket (its session closed). */
@@ -132,8 +190,10 @@ export class ObserveRelay {
       return;
     }
     obs.established = true;
+    obs.misses = 0;
     const maxAgeSec = getUintOption(message, OptionNumber.MAX_AGE) ?? DEFAULT_MAX_AGE_SEC;
     obs.latest = { response, atMs: this.o.clock.now(), maxAgeMs: maxAgeSec * 1000 };
+    this.armSilence(obs, silenceAfterMs(maxAgeSec * 1000));
     for (const exchange of obs.pending.splice(0)) this.addSubscriber(obs, exchange, undefined, response);
     for (const s of obs.subscribers) {
       // The device's CON stays CON to the client (the engine adds CONs as RFC 7641 §4.5 asks).
@@ -202,6 +262,8 @@ export class ObserveRelay {
   }
 
   private cancelUpstream(obs: Observation): void {
+    if (obs.silence !== undefined) this.o.clock.clearTimer(obs.silence);
+    obs.silence = undefined;
     const client = obs.client;
     obs.client = undefined;
     if (client === undefined || !client.active) return;
