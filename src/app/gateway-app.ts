@@ -204,6 +204,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             maxInFlight: config.forwarding.maxInFlight,
             defaultHopLimit: config.forwarding.defaultHopLimit,
             sessionLimit: config.sessions.limitPerAccount,
+            cacheEnabled: config.cache.enabled,
+            cacheMaxEntries: config.cache.maxEntries,
+            cacheMaxBytes: config.cache.maxBytes,
           },
         }),
       );

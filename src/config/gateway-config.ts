@@ -79,6 +79,13 @@ export interface AuthConfig {
   readonly clockToleranceSec: number;
 }
 
+export interface CacheConfig {
+  /** RFC 7252 §5.6 response cache for GET, with coalescing of identical requests (default on). */
+  readonly enabled: boolean;
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
+
 export interface ObserveConfig {
   /** RFC 7641 §4.5: a client gets at least one CON notification per this period. */
   readonly conNotificationIntervalMs: number;
@@ -96,6 +103,7 @@ export interface GatewayConfig {
   readonly sessions: SessionsConfig;
   readonly auth: AuthConfig;
   readonly observe: ObserveConfig;
+  readonly cache: CacheConfig;
 }
 
 const HOUR_MS = 3_600_000;
@@ -126,4 +134,5 @@ export const CONFIG_DEFAULTS = {
   },
   auth: { audience: 'coap-gateway', algorithms: ['EdDSA', 'ES256'], clockToleranceSec: 60 },
   observe: { conNotificationIntervalMs: 24 * HOUR_MS },
+  cache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 },
 } as const;

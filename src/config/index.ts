@@ -12,6 +12,7 @@ export type {
   JwksSource,
   AuthConfig,
   ObserveConfig,
+  CacheConfig,
 } from './gateway-config.js';
 export { CONFIG_DEFAULTS } from './gateway-config.js';
 export { parseDurationMs } from './duration.js';

@@ -21,6 +21,7 @@ test('defaults fill everything but the JWKS source', () => {
   assert.deepEqual(c.listen, [{ host: '0.0.0.0', port: 5683 }]);
   assert.deepEqual(c.auth.jwks, { kind: 'file', path: 'keys.json' });
   assert.equal(c.forwarding.strictOptions, false);
+  assert.deepEqual(c.cache, { enabled: true, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
 });
 
 test('the result is deeply frozen', () => {

@@ -13,7 +13,7 @@ import {
   type TimingConfig,
 } from './gateway-config.js';
 
-const TOP_KEYS = ['listen', 'local', 'resolver', 'forwarding', 'client', 'upstream', 'sessions', 'auth', 'observe'];
+const TOP_KEYS = ['listen', 'local', 'resolver', 'forwarding', 'client', 'upstream', 'sessions', 'auth', 'observe', 'cache'];
 const DAY_MS = 86_400_000;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -51,9 +51,20 @@ export function parseConfig(raw: unknown): Result<GatewayConfig, readonly string
         DAY_MS,
       ),
     },
+    cache: readCache(r, top),
   };
   if (r.errors.length > 0) return err([...new Set(r.errors)]);
   return ok(deepFreeze(config));
+}
+
+function readCache(r: FieldReader, top: RawObject): GatewayConfig['cache'] {
+  const C = D.cache;
+  const o = r.object(top, 'cache', 'cache', Object.keys(C));
+  return {
+    enabled: r.bool(o, 'enabled', 'cache.enabled', C.enabled),
+    maxEntries: r.int(o, 'maxEntries', 'cache.maxEntries', C.maxEntries, 1, 10_000_000),
+    maxBytes: r.int(o, 'maxBytes', 'cache.maxBytes', C.maxBytes, 1024, 16 * 1024 * 1024 * 1024),
+  };
 }
 
 function readListen(r: FieldReader, top: RawObject): readonly ListenAddress[] {

@@ -24,6 +24,10 @@ export interface GatewaySettings {
   readonly defaultHopLimit: number;
   /** Sessions per account when the token carries no limit. */
   readonly sessionLimit: number;
+  /** RFC 7252 §5.6 response cache (GET) with coalescing of identical requests. */
+  readonly cacheEnabled: boolean;
+  readonly cacheMaxEntries: number;
+  readonly cacheMaxBytes: number;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
@@ -38,6 +42,9 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
   maxInFlight: 10_000,
   defaultHopLimit: 16,
   sessionLimit: 10,
+  cacheEnabled: true,
+  cacheMaxEntries: 10_000,
+  cacheMaxBytes: 16 * 1024 * 1024,
 });
 
 /** Resolves a device host name (already checked to be in a configured domain) or an IP literal. */
@@ -74,6 +81,17 @@ export interface GatewayStats {
   readonly observations: number;
   /** Clients subscribed to them. */
   readonly subscribers: number;
+  /** Upstream GETs other identical requests are waiting on. */
+  readonly coalescing: number;
+}
+
+/** Response cache figures (not state that must drain: entries stay until stale or evicted). */
+export interface GatewayCacheStats {
+  readonly entries: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly revalidated: number;
 }
 
 export interface Gateway {
@@ -81,6 +99,7 @@ export interface Gateway {
   /** The session service's onClosed: cancels the session's observations and sends the NON 5.03. */
   sessionClosed(session: Session, reason: CloseReason): void;
   stats(): GatewayStats;
+  cacheStats(): GatewayCacheStats;
   /** Stops serving: pending requests are answered 5.03, observations cancelled. Endpoints stay open. */
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ export {
   type GatewayOptions,
   type GatewaySettings,
   type GatewayStats,
+  type GatewayCacheStats,
   type ResolveHost,
   DEFAULT_GATEWAY_SETTINGS,
 } from './gateway-options.js';

@@ -4,7 +4,7 @@ import type { PeerAddress, ServerExchange } from '../engine/index.js';
 import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
 import { silentLogger } from '../telemetry/index.js';
 import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from './errors.js';
-import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type GatewaySettings, type GatewayStats } from './gateway-options.js';
+import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type GatewayCacheStats, type GatewaySettings, type GatewayStats } from './gateway-options.js';
 import { isSuppressed } from './no-response.js';
 import { checkProxyRequestOptions, nextHopLimit } from './option-rules.js';
 import { createEchoResource } from './resources/echo-resource.js';
@@ -19,6 +19,8 @@ import { SessionStage } from './stages/session-stage.js';
 import { selfAddresses, targetStage, type SelfIdentity } from './stages/target-stage.js';
 import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
+import { ResponseCache } from './upstream/response-cache.js';
+import { CacheStage } from './stages/cache-stage.js';
 
 /** RFC 7252 §5.8 / RFC 8132: the methods the gateway forwards. */
 const METHODS: ReadonlySet<number> = new Set([Code.GET, Code.POST, Code.PUT, Code.DELETE, Code.FETCH, Code.PATCH, Code.IPATCH]);
@@ -48,6 +50,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     queueFullMaxAgeSec: settings.queueFullMaxAgeSec,
   };
   const relay = new ObserveRelay({ forward: forwardContext, clock: o.clock, logger, onTraffic: (key) => o.sessions.touch(key) });
+  const cache = settings.cacheEnabled ? new ResponseCache(o.clock, settings.cacheMaxEntries, settings.cacheMaxBytes) : undefined;
+  const cacheStage = new CacheStage(cache);
   let inFlight = 0;
   let closed = false;
 
@@ -108,7 +112,8 @@ export function createGateway(o: GatewayOptions): Gateway {
         await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);
         return;
       }
-      reply(exchange, await forwardStage(forwardContext, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs));
+      const forward = (r: UpstreamRequest): Promise<ResponseParts> => forwardStage(forwardContext, peer.value, device.host, r, deadlineAt, settings.upstreamDeadlineMs);
+      reply(exchange, await cacheStage.handle(upstreamRequest, device.uri, forward));
     } finally {
       inFlight--;
     }
@@ -153,12 +158,16 @@ export function createGateway(o: GatewayOptions): Gateway {
     stats(): GatewayStats {
       const q = queues.stats();
       const r = relay.stats();
-      return { inFlight, deviceQueues: q.devices, waiting: q.waiting, observations: r.observations, subscribers: r.subscribers };
+      return { inFlight, deviceQueues: q.devices, waiting: q.waiting, observations: r.observations, subscribers: r.subscribers, coalescing: cacheStage.coalescing };
+    },
+    cacheStats(): GatewayCacheStats {
+      return cache?.stats() ?? { entries: 0, bytes: 0, hits: 0, misses: 0, revalidated: 0 };
     },
     async close(): Promise<void> {
       closed = true;
       relay.close();
       queues.close();
+      cache?.clear();
       await Promise.resolve();
     },
   };

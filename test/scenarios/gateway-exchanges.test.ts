@@ -122,7 +122,8 @@ test('NSTART 1 per device: requests queue; a full queue answers 5.03 with Max-Ag
     if (d.from.address === device && m.value.code >= 64) outstanding--;
     return undefined;
   });
-  const requests = clients.map((c) => c.request(GATEWAY, w.proxied('/slow?delay=2'), { timeoutMs: 60_000 }));
+  // distinct queries: identical GETs would be coalesced into one upstream request
+  const requests = clients.map((c, i) => c.request(GATEWAY, w.proxied(`/slow?delay=2&i=${i}`), { timeoutMs: 60_000 }));
   const results = await w.run(Promise.all(requests));
   untap();
   const codes = results.map((r) => r.code).sort();

@@ -23,6 +23,7 @@ interface GatewayCommandOptions {
   grace?: string;
   sessionLimit?: string;
   logLevel?: string;
+  cache?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -69,6 +70,7 @@ export function overridesFrom(o: GatewayCommandOptions): Record<string, unknown>
   if (o.maxIdle !== undefined) section('sessions')['maxIdleMs'] = o.maxIdle;
   if (o.grace !== undefined) section('sessions')['graceMs'] = o.grace;
   if (o.sessionLimit !== undefined) section('sessions')['limitPerAccount'] = o.sessionLimit;
+  if (o.cache === false) section('cache')['enabled'] = false;
   if (o.store !== undefined || o.sqlitePath !== undefined || o.redisUrl !== undefined) {
     const kind = o.store ?? (o.redisUrl !== undefined ? 'redis' : 'sqlite');
     section('sessions')['store'] = {
@@ -109,6 +111,7 @@ export function register(program: Command): void {
     .option('--max-idle <duration>', 'close sessions idle this long (default 4h)')
     .option('--grace <duration>', 'at the latest this much later (default 15m)')
     .option('--session-limit <n>', 'sessions per account (default 10)')
+    .option('--no-cache', 'turn the response cache (and coalescing of identical GETs) off')
     .option('--log-level <level>', `one of ${LOG_LEVELS.join(', ')} (default info)`)
     .action(async (flags: GatewayCommandOptions) => {
       const options = withEnv(flags, process.env);
