@@ -34,6 +34,8 @@ export interface StartSimulatorOptions {
   /** The first N devices carry the ETSI plugtest resources (default 0). */
   readonly plugtest?: number;
   readonly observePeriodMs?: number;
+  /** Address of the first device: 0 = 127.1.0.1 (default), 254 = 127.1.1.1, ... */
+  readonly firstAddressIndex?: number;
   /** Also write the records in /etc/hosts form here (for `dnsmasq --addn-hosts`). */
   readonly hostsFile?: string;
   readonly clock?: Clock;
@@ -70,6 +72,7 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
     ...(options.lossRate === undefined ? {} : { lossRate: options.lossRate }),
     ...(options.maxHops === undefined ? {} : { maxHops: options.maxHops }),
     ...(options.plugtest === undefined ? {} : { plugtestCount: options.plugtest }),
+    ...(options.firstAddressIndex === undefined ? {} : { firstAddressIndex: options.firstAddressIndex }),
     ...(options.observePeriodMs === undefined ? {} : { config: { observePeriodMs: options.observePeriodMs } }),
   });
   const startMs = clock.now() - started;

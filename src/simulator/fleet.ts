@@ -36,6 +36,8 @@ export interface FleetOptions {
   readonly config?: Partial<DeviceConfig>;
   readonly timing?: Partial<Timing>;
   readonly logger?: Logger;
+  /** Address of the first device: 0 = 127.1.0.1 (see loopbackAddress); lets fleets live side by side. */
+  readonly firstAddressIndex?: number;
   /** Sockets bound at once while starting (default 256). */
   readonly bindConcurrency?: number;
 }
@@ -82,7 +84,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   if (!Number.isInteger(millis) || millis < 0) throw new RangeError('milliNicCount must be a non-negative integer');
   const lossRate = options.lossRate ?? 0;
   if (!(lossRate >= 0 && lossRate <= 1)) throw new RangeError('lossRate must be in [0, 1]');
-  const identities = createIdentities({ count: options.count, milliNicCount: millis, domain: options.domain, random: options.random });
+  const identities = createIdentities({
+    count: options.count,
+    milliNicCount: millis,
+    domain: options.domain,
+    random: options.random,
+    ...(options.firstAddressIndex === undefined ? {} : { firstAddressIndex: options.firstAddressIndex }),
+  });
   const maxHops = Math.max(1, Math.floor(options.maxHops ?? 1));
   const hops = identities.map(() => (maxHops === 1 ? 1 : options.random.int(1, maxHops + 1)));
   const plain: DeviceConfig = { ...DEFAULT_DEVICE_CONFIG, ...options.config, plugtest: false };

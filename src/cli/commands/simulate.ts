@@ -20,6 +20,7 @@ interface SimulateOptions {
   observePeriodMs: number;
   ttl: number;
   hostsFile?: string;
+  addressOffset: number;
   list?: boolean;
   json?: boolean;
 }
@@ -95,6 +96,7 @@ export function register(program: Command): void {
     .option('--plugtest <n>', 'the first n devices carry the ETSI plugtest resources', integer(0, 1_000_000), 1)
     .option('--observe-period-ms <ms>', 'notification period of /time and /meter/register', integer(100, 86_400_000), 5000)
     .option('--ttl <s>', 'TTL of the DNS records', integer(0, 86_400), 300)
+    .option('--address-offset <n>', 'skip the first n loopback addresses (0 = start at 127.1.0.1), to run fleets side by side', integer(0, 16_000_000), 0)
     .option('--hosts-file <file>', 'also write the records in /etc/hosts form (dnsmasq --addn-hosts)')
     .option('--list', 'print every device, not a sample')
     .option('--json', 'print one JSON line')
@@ -113,10 +115,11 @@ export function register(program: Command): void {
         plugtest: options.plugtest,
         observePeriodMs: options.observePeriodMs,
         ttlSec: options.ttl,
+        firstAddressIndex: options.addressOffset,
         ...(options.hostsFile === undefined ? {} : { hostsFile: options.hostsFile }),
       });
-      process.stdout.write(report(sim, options));
-      await new Promise<void>((resolve) => {
+      // Handlers first: a script may signal as soon as it has read the report.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -125,6 +128,8 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      process.stdout.write(report(sim, options));
+      await stopped;
       await sim.close();
     });
 }
