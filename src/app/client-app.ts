@@ -73,6 +73,7 @@ export async function openClient(options: OpenClientOptions): Promise<Result<Ope
     endpoint,
     gateway: { address: address.value, port: options.gateway.port },
     gatewayLabel: formatAddress(options.gateway),
+    clock: systemClock,
     bindHost,
     localPort,
     localLabel: wildcard ? `port ${localPort}` : formatAddress({ host: bindHost, port: localPort }),

@@ -28,7 +28,7 @@ function stage(handler: (exchange: ServerExchange, seen: Message[]) => void): St
     seen.push(exchange.request);
     handler(exchange, seen);
   }, { rejectUnknownCritical: false });
-  const connection: ClientConnection = { endpoint: client, gateway: server.local, gatewayLabel: '10.0.0.1:5683', close: () => client.close() };
+  const connection: ClientConnection = { endpoint: client, gateway: server.local, gatewayLabel: '10.0.0.1:5683', clock: world.clock, close: () => client.close() };
   return { world, server, client, connection, seen };
 }
 
@@ -141,10 +141,14 @@ test('observe delivers notifications in order, completes Block2 ones, and cancel
   await assertNoLeaks(s.world.clock, s.server, s.client);
 });
 
-test('no answer at all rejects with the engine\'s timeout', async () => {
+test('no answer at all rejects with a timeout, for requests and for pings (within the deadline)', async () => {
   const s = stage(() => undefined);
   const gc = createGatewayClient(s.connection);
   await assert.rejects(s.world.run(gc.request(spec('dev.test/x'), { timeoutMs: 5_000 })), (e: Error & { kind?: string }) => e.kind === 'timeout');
+  s.world.network.tap((d) => (d.to.port === 5683 ? 'drop' : undefined));
+  const started = s.world.clock.now();
+  await assert.rejects(s.world.run(gc.ping({ timeoutMs: 1_000 })), (e: Error & { kind?: string }) => e.kind === 'timeout');
+  assert.equal(s.world.clock.now() - started, 1_000, 'the ping gives up at its deadline, not after MAX_TRANSMIT_WAIT');
   await assertNoLeaks(s.world.clock, s.client);
   await s.server.close();
 });
