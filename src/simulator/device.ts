@@ -1,6 +1,6 @@
 // Device: one simulated NIC: its transport stack (mesh, faults), an engine endpoint, resources and observers.
 import type { Clock, Random, TimerHandle } from '../base/index.js';
-import { Code, codeClass, decode, encode, isResponseCode, withOption } from '../coap/index.js';
+import { Code, codeClass, decode, encode, isResponseCode, withOption, type Message } from '../coap/index.js';
 import { createEndpoint, type Endpoint, type EndpointStats, type ServerExchange, type ServerObserver, type Timing } from '../engine/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { DatagramTransport, PeerAddress } from '../transport/index.js';
@@ -9,7 +9,7 @@ import type { DeviceIdentity } from './device-identity.js';
 import { PINS, DeviceState } from './device-state.js';
 import { faultTransport, NO_FAULT, type FaultMode, type FaultSettings, type FaultTransport } from './fault-transport.js';
 import { meshTransport, PERFECT_LINK, type LinkQuality, type MeshCounters, type MeshTransport } from './mesh-transport.js';
-import { dispatch } from './resources/dispatch.js';
+import { dispatch, type Dispatched } from './resources/dispatch.js';
 import { isDeferred, type DeviceConfig, type DeviceContext, type ResourceResponse } from './resources/resource.js';
 import type { ResourceTable } from './resources/resource-table.js';
 
@@ -168,15 +168,30 @@ export class Device {
     }
   }
 
+  /** A handler bug must never take the device down: it becomes a 5.00 with a diagnostic (RFC 7252 §5.9.3.1). */
+  private safeDispatch(request: Message, from: PeerAddress): Dispatched {
+    try {
+      return dispatch(request, from, this.ctx, this.options.table);
+    } catch (error) {
+      this.options.logger?.error({ err: error instanceof Error ? error.message : String(error), device: this.identity.name }, 'simulator: resource failed');
+      return { outcome: { code: Code.INTERNAL_SERVER_ERROR, payload: Buffer.from('internal error', 'utf8') }, resource: undefined };
+    }
+  }
+
   private handle(exchange: ServerExchange): void {
     const { request, from } = exchange;
-    const { outcome, resource } = dispatch(request, from, this.ctx, this.options.table);
+    const { outcome, resource } = this.safeDispatch(request, from);
     if (isDeferred(outcome)) {
       // RFC 7252 §5.2.2: empty ACK now, the response later as a separate message.
       exchange.accept();
       const timer = this.options.clock.setTimer(() => {
         this.deferred.delete(timer);
-        if (exchange.open) exchange.respond(outcome.produce());
+        if (!exchange.open) return;
+        try {
+          exchange.respond(outcome.produce());
+        } catch {
+          exchange.respond({ code: Code.INTERNAL_SERVER_ERROR, payload: Buffer.from('internal error', 'utf8') });
+        }
       }, outcome.delayMs);
       this.deferred.add(timer);
       return;
@@ -245,7 +260,7 @@ export class Device {
         this.removeObserver(path, observer);
         continue;
       }
-      const { outcome } = dispatch(observer.request, observer.from, this.ctx, this.options.table);
+      const { outcome } = this.safeDispatch(observer.request, observer.from);
       const response = isDeferred(outcome) ? outcome.produce() : outcome;
       observer.notify(response, { confirmable });
     }

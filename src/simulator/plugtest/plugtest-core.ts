@@ -1,5 +1,5 @@
 // Plugtest core resources (ETSI TD_COAP_CORE_01-29): /test, /seg1/seg2/seg3, /query, /separate,
-// /location-query, /create1, /multi-format, /validate.
+// /location-query, /create1, /create2, /multi-format, /validate.
 import { Code, ContentFormat, OptionNumber, getOptions, hasOption, type Message } from '../../coap/index.js';
 import { diagnostic, negotiate, reply, requestFormat, type Resource } from '../resources/resource.js';
 import { plugtestState } from './plugtest-state.js';
@@ -46,6 +46,20 @@ export const separateResource: Resource = {
   link: { rt: 'separate', title: 'Resource which cannot be served immediately' },
   methods: {
     [Code.GET]: (_req, ctx) => ({ delayMs: ctx.config.slowDefaultMs, produce: () => text('separate response') }),
+  },
+};
+
+export const create2Resource: Resource = {
+  path: '/create2',
+  link: { rt: 'create', title: 'Creates with several Location-Path options' },
+  methods: {
+    // RFC 7252 §5.10.7: Location-Path segments, one option each, none containing "/".
+    [Code.POST]: () =>
+      reply(Code.CREATED, undefined, undefined, [
+        [OptionNumber.LOCATION_PATH, 'location1'],
+        [OptionNumber.LOCATION_PATH, 'location2'],
+        [OptionNumber.LOCATION_PATH, 'location3'],
+      ]),
   },
 };
 
@@ -150,6 +164,7 @@ export const PLUGTEST_CORE_RESOURCES: readonly Resource[] = [
   separateResource,
   locationQueryResource,
   create1Resource,
+  create2Resource,
   multiFormatResource,
   validateResource,
 ];

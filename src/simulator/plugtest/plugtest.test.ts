@@ -50,6 +50,7 @@ test('/seg1/seg2/seg3, /query, /location-query (TD_COAP_CORE_13, 14, 19)', () =>
   const lq = d.run(requestMessage(Code.POST, '/location-query', [], 'x'));
   assert.equal(lq.code, Code.CREATED);
   assert.deepEqual(strings(lq, OptionNumber.LOCATION_QUERY), ['first=1', 'second=2']);
+  assert.deepEqual(strings(d.run(requestMessage(Code.POST, '/create2', [], 'x')), OptionNumber.LOCATION_PATH), ['location1', 'location2', 'location3']);
 });
 
 test('/separate answers separately (TD_COAP_CORE_09)', () => {
