@@ -31,7 +31,16 @@ export function createGateway(o: GatewayOptions): Gateway {
   const sessionStage = new SessionStage(o.sessions);
   const queues = new DeviceQueues(o.clock, settings.nstartPerDevice, settings.deviceQueueLimit);
   const local = createLocalResources(
-    [createRootResource(), createHelpResource(), createSessionsResource({ sessions: o.sessions, verifier: o.verifier, defaultLimit: settings.sessionLimit }), createEchoResource()],
+    [createRootResource(), createHelpResource(), createSessionsResource({
+      sessions: o.sessions,
+      verifier: o.verifier,
+      defaultLimit: settings.sessionLimit,
+      // SPEC §3.2: a sticky session that moved takes its observations along.
+      onLogin: (claimed) => {
+        const to = peerOf(claimed.session.clientKey);
+        if (claimed.moved !== undefined && to !== undefined) relay.moveClient(claimed.moved.clientKey, claimed.session.clientKey, to);
+      },
+    }), createEchoResource()],
     settings.strictOptions,
   );
   const boundAddress = o.downstream.local.address;
@@ -49,7 +58,14 @@ export function createGateway(o: GatewayOptions): Gateway {
     strictOptions: settings.strictOptions,
     queueFullMaxAgeSec: settings.queueFullMaxAgeSec,
   };
-  const relay = new ObserveRelay({ forward: forwardContext, clock: o.clock, logger, onTraffic: (key) => o.sessions.touch(key) });
+  const relay = new ObserveRelay({
+    forward: forwardContext,
+    clock: o.clock,
+    logger,
+    onTraffic: (key) => o.sessions.touch(key),
+    sendToClient: o.sendToClient,
+    random: o.random,
+  });
   const cache = settings.cacheEnabled ? new ResponseCache(o.clock, settings.cacheMaxEntries, settings.cacheMaxBytes) : undefined;
   const cacheStage = new CacheStage(cache);
   let inFlight = 0;
@@ -94,6 +110,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     const principal = await sessionStage.require(clientKey);
     if (!principal.ok) return fail(exchange, principal.error);
     o.sessions.touch(clientKey);
+    if (request.code === Code.GET) relay.deregisterRelocated(clientKey, request.token);
     if (!target.ok) return fail(exchange, target.error);
     if (target.value.kind !== 'device') return;
     const device = target.value.target;
@@ -151,8 +168,8 @@ export function createGateway(o: GatewayOptions): Gateway {
     settings,
     sessionClosed(session: Session, reason: CloseReason): void {
       sessionStage.forget(session.id);
-      // SPEC §3.2: closing a session cancels the upstream observations only it held.
-      relay.dropClient(session.clientKey);
+      // SPEC §3.2: closing a session cancels the upstream observations only it held; a moved one keeps them.
+      if (reason !== 'moved') relay.dropClient(session.clientKey);
       if (reason === 'idle' || reason === 'expired') sendSessionClosed(session);
     },
     stats(): GatewayStats {

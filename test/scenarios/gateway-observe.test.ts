@@ -164,3 +164,34 @@ test('a device that stops answering for good ends the observation with 5.04 for 
   device.setFault('none');
   await w.leakCheck();
 });
+
+test('a sticky login from a new socket takes the observation along: notifications go there with the same token (SPEC §3.2)', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const a = w.client();
+  await w.login(a, 'all:erin:1', true);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  const b = w.scripted();
+  b.send(GATEWAY, { type: 0, code: Code.POST, messageId: 1, token: Buffer.from([1]), options: makeOptions([[OptionNumber.URI_PATH, 'sessions'], [OptionNumber.URI_QUERY, 'sticky=true']]), payload: 'all:erin:1' });
+  await w.clock.advanceAsync(100);
+  assert.equal(b.takeOne().code, Code.CREATED);
+  const atA = oa.got.length;
+  await w.clock.advanceAsync(11_000);
+  const moved = b.takeAll().map((r) => r.message);
+  assert.ok(moved.length >= 2, `notifications at the new socket: ${moved.length}`);
+  for (const m of moved) {
+    assert.deepEqual(m.token, Buffer.from('tokA'));
+    assert.equal(m.code, Code.CONTENT);
+    assert.ok(getUintOption(m, OptionNumber.OBSERVE) !== undefined);
+  }
+  assert.equal(oa.got.length, atA, 'the old socket hears nothing more');
+  assert.equal(device.observerCount('/time'), 1);
+  // the new socket deregisters with the same token (RFC 7641 §3.6)
+  b.send(GATEWAY, { type: 0, code: Code.GET, messageId: 2, token: Buffer.from('tokA'), options: makeOptions([[OptionNumber.OBSERVE, 1], ...(w.proxied('/time').options ?? []).map((o) => [o.number, o.value] as const)]) });
+  await w.clock.advanceAsync(11_000);
+  b.takeAll();
+  assert.equal(device.observerCount('/time'), 0);
+  await w.run(oa.cancel('reactive'));
+  await w.leakCheck();
+});

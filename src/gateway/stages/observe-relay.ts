@@ -1,7 +1,9 @@
 // Observe relay (RFC 7641 §5): one upstream observation per device resource, shared by its subscribers.
 import type { Clock, TimerHandle } from '../../base/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import type { ClientObservation, PeerAddress, ServerExchange, ServerObserver } from '../../engine/index.js';
+import type { ClientObservation, PeerAddress, ServerExchange } from '../../engine/index.js';
+import type { Random } from '../../base/index.js';
+import { RelocatedObserver, type RelayObserver } from './relocated-observer.js';
 import { clientKeyOf } from '../../sessions/index.js';
 import { OptionNumber, getUintOption, hasOption, isNoCacheKey, isUnsafe, type Message } from '../../coap/index.js';
 import { errorResponse, gatewayError, type ResponseParts } from '../errors.js';
@@ -10,9 +12,12 @@ import { toClient, type UpstreamRequest } from '../translate.js';
 import { acquireDevice, deviceKey, upstreamFailure, type ForwardContext } from './forward-stage.js';
 
 interface Subscriber {
-  readonly observer: ServerObserver;
+  readonly observer: RelayObserver;
+  readonly token: Buffer;
   readonly clientKey: string;
   readonly observation: Observation;
+  /** Moved to a new socket by a sticky login (notifications sent by the gateway itself). */
+  readonly relocated: boolean;
 }
 
 interface Observation {
@@ -39,6 +44,9 @@ export interface ObserveRelayOptions {
   readonly logger: Logger;
   /** Called for each notification a client gets (SPEC §3.2: notifications count as traffic). */
   readonly onTraffic: (clientKey: string) => void;
+  /** Sends a datagram to a client outside the engine (notifications of moved subscribers). */
+  readonly sendToClient?: ((datagram: Buffer, to: PeerAddress) => void) | undefined;
+  readonly random: Random;
 }
 
 /** RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
@@ -213,27 +221,62 @@ export class ObserveRelay {
       exchange.respond(first);
       return;
     }
-    const sub: Subscriber = { observer, clientKey: key, observation: obs };
+    const sub: Subscriber = { observer, token: exchange.request.token, clientKey: key, observation: obs, relocated: false };
     holder.sub = sub;
-    obs.subscribers.add(sub);
-    let set = this.byClient.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.byClient.set(key, set);
-    }
-    set.add(sub);
+    this.link(sub);
     exchange.respond(first);
     this.o.onTraffic(key);
   }
 
+  private link(sub: Subscriber): void {
+    sub.observation.subscribers.add(sub);
+    let set = this.byClient.get(sub.clientKey);
+    if (set === undefined) {
+      set = new Set();
+      this.byClient.set(sub.clientKey, set);
+    }
+    set.add(sub);
+  }
+
+  /**
+   * SPEC §3.2: a sticky login moved the session from `oldKey` to the socket `to`: its subscriptions
+   * follow, with their tokens. The old socket hears nothing more.
+   */
+  moveClient(oldKey: string, newKey: string, to: PeerAddress): void {
+    const subs = this.byClient.get(oldKey);
+    const send = this.o.sendToClient;
+    if (subs === undefined || send === undefined) return;
+    for (const old of [...subs]) {
+      const holder: { sub?: Subscriber } = {};
+      const observer = new RelocatedObserver(old.token, to, send, this.o.random, () => {
+        if (holder.sub !== undefined) this.removeSubscriber(holder.sub);
+      });
+      const sub: Subscriber = { observer, token: old.token, clientKey: newKey, observation: old.observation, relocated: true };
+      holder.sub = sub;
+      this.link(sub);
+      // Unlinked first, so ending the engine observer does not look like the last subscriber leaving.
+      this.unlink(old);
+      old.observer.end();
+    }
+  }
+
+  /** RFC 7641 §3.6: a GET with a moved subscriber's token (Observe 1 or none) deregisters it. */
+  deregisterRelocated(clientKey: string, token: Buffer): void {
+    const subs = this.byClient.get(clientKey);
+    if (subs === undefined) return;
+    for (const s of [...subs]) if (s.relocated && s.token.equals(token)) s.observer.end();
+  }
+
+  private unlink(sub: Subscriber): void {
+    sub.observation.subscribers.delete(sub);
+    const set = this.byClient.get(sub.clientKey);
+    set?.delete(sub);
+    if (set !== undefined && set.size === 0) this.byClient.delete(sub.clientKey);
+  }
+
   private removeSubscriber(sub: Subscriber): void {
     const obs = sub.observation;
-    obs.subscribers.delete(sub);
-    const set = this.byClient.get(sub.clientKey);
-    if (set !== undefined) {
-      set.delete(sub);
-      if (set.size === 0) this.byClient.delete(sub.clientKey);
-    }
+    this.unlink(sub);
     // RFC 7641 §3.6: the last subscriber gone, the upstream observation is cancelled.
     if (obs.subscribers.size === 0 && obs.pending.length === 0 && this.observations.get(obs.key) === obs) {
       this.observations.delete(obs.key);
@@ -252,10 +295,7 @@ export class ObserveRelay {
     if (this.observations.get(obs.key) === obs) this.observations.delete(obs.key);
     for (const exchange of obs.pending.splice(0)) if (exchange.open) exchange.respond(final);
     for (const s of [...obs.subscribers]) {
-      obs.subscribers.delete(s);
-      const set = this.byClient.get(s.clientKey);
-      set?.delete(s);
-      if (set !== undefined && set.size === 0) this.byClient.delete(s.clientKey);
+      this.unlink(s);
       s.observer.end(final);
     }
     this.cancelUpstream(obs);
