@@ -1,3 +1,4 @@
+// Unit tests: device names, loopback address allocation, deterministic MACs, NIC/milliNIC identities.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../base/index.js';

@@ -1,3 +1,4 @@
+// Unit tests: each device fault mode (down, reset, slow, lossy, malformed, truncated) and the rewrite hook.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../base/index.js';

@@ -1,3 +1,4 @@
+// Unit tests: the mesh wrapper delays and drops datagrams in both directions and cleans up on close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../base/index.js';

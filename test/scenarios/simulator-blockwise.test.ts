@@ -1,3 +1,4 @@
+// Scenario: block-wise transfers both ways (Block2 at every size, Block1 with 2.31/4.08/4.13, Block1+Block2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, OptionNumber, encodeUint, getOption, getUintOption, decodeUint, type Message } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Scenario: device fault modes seen from a CoAP client (timeouts, RST, delays, loss, garbage, extra options).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, OptionNumber, getOption, makeOptions } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Scenario: the fleet (identities, records, lookups) and the mesh model (delay both ways, jitter, loss, hops).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, makeOptions } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Scenario: Observe on the devices: periodic and change notifications, CON/NON, 4.04 on DELETE, Block2, reboot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType, OptionNumber, getOption, getUintOption, makeOptions, type Message } from '../../src/coap/index.js';

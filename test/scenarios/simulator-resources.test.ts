@@ -1,3 +1,4 @@
+// Scenario: devices on a MemoryNetwork answer an engine client: resources, methods, 5.01/4.05, NON, separate responses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ContentFormat, MessageType, OptionNumber, codeName, getOption, getOptions, getUintOption } from '../../src/coap/index.js';

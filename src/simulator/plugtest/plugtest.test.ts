@@ -1,3 +1,4 @@
+// Unit tests: the ETSI plugtest resources behave as the TD_COAP_CORE/BLOCK/OBS descriptions expect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../base/index.js';

@@ -1,3 +1,4 @@
+// Property test: dispatch answers every request, however hostile, with a response code and never throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

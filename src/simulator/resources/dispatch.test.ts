@@ -1,3 +1,4 @@
+// Unit tests: routing (5.01/4.05), option rules, /.well-known/core filters, Block2 slicing, Block1 reassembly, /slow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../base/index.js';

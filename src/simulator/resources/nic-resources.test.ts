@@ -1,3 +1,4 @@
+// Unit tests: the meter NIC resources /time, /gpio, /nic/info, /meter/register run without a network.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../base/index.js';
