@@ -1,7 +1,11 @@
 // Endpoint bench: request/response round trips per second over UDP loopback, our client -> our server.
-import { Code, OptionNumber, makeOptions } from '../src/coap/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { seededRandom } from '../src/base/index.js';
+import { Code, EMPTY_BUFFER, MessageType, OptionNumber, encode, makeOptions } from '../src/coap/index.js';
 import { createEndpoint, type Endpoint } from '../src/engine/index.js';
-import { bindUdp } from '../src/transport/index.js';
+import { bindUdp, MemoryNetwork } from '../src/transport/index.js';
+import { FakeClock } from '../test/support/fake-clock.js';
 import { printResult, type BenchResult } from './harness.js';
 
 const MAX_REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
@@ -44,7 +48,36 @@ async function run(client: Endpoint, server: Endpoint, window: number, type: 0 |
   return { name: `endpoint ${type === 0 ? 'CON' : 'NON'} GET, ${window} in flight`, opsPerSec: done / seconds, iterations: done };
 }
 
+/** Heap bytes per remembered request (dedup entry + stored piggybacked reply), on the in-memory twin. */
+function dedupMemory(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const clock = new FakeClock();
+  const network = new MemoryNetwork(clock, seededRandom(1));
+  const server = createEndpoint({ transport: network.bind('10.0.0.1', 5683), clock, limits: { dedupTotal: 1_000_000 } });
+  server.serve((ex) => ex.respond({ code: Code.CONTENT, payload }));
+  const peers = Array.from({ length: 100 }, (_, i) => network.bind(`10.1.0.${i + 1}`));
+  const token = Buffer.from([1, 2, 3, 4]);
+  const send = (from: number, mid: number): void =>
+    (peers[from] as ReturnType<typeof network.bind>).send(
+      encode({ type: MessageType.CON, code: Code.GET, messageId: mid, token, options, payload: EMPTY_BUFFER }),
+      server.local,
+    );
+  send(0, 65535);
+  clock.advance(1);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let mid = 0; mid < 2000; mid++) for (let p = 0; p < 100; p++) send(p, mid);
+  clock.advance(1);
+  gc();
+  const entries = server.stats().dedupEntries - 1;
+  const perEntry = (process.memoryUsage().heapUsed - before) / entries;
+  console.log(`${'dedup memory per remembered CON (reply stored)'.padEnd(48)} ${Math.round(perEntry).toLocaleString('en-US').padStart(14)} bytes (${entries} entries)`);
+  void server.close();
+}
+
 async function main(): Promise<void> {
+  dedupMemory();
   const server = createEndpoint({ transport: await bindUdp({ host: '127.0.0.1', port: 0, receiveBufferBytes: 4 << 20 }) });
   server.serve((ex) => ex.respond({ code: Code.CONTENT, payload }));
   const client = createEndpoint({
