@@ -162,9 +162,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     cleanups.push(() => resolvers.close());
 
     const upstreamTiming = { ...config.upstream, nstart: config.forwarding.nstartPerDevice };
+    // RFC 7641 §4.5: each observer gets a CON notification at least this often.
+    const limits = { observeConIntervalMs: config.observe.conNotificationIntervalMs };
     const endpoint = async (host: string, port: number, timing: object): Promise<{ endpoint: Endpoint; transport: DatagramTransport }> => {
       const transport = await bindUdp({ host, port, onError: (e) => logger.debug({ err: e.message }, 'udp send error') });
-      const ep = createEndpoint({ transport, clock, random, timing, logger });
+      const ep = createEndpoint({ transport, clock, random, timing, logger, limits });
       cleanups.push(() => ep.close());
       return { endpoint: ep, transport };
     };

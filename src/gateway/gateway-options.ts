@@ -100,6 +100,6 @@ export interface Gateway {
   sessionClosed(session: Session, reason: CloseReason): void;
   stats(): GatewayStats;
   cacheStats(): GatewayCacheStats;
-  /** Stops serving: pending requests are answered 5.03, observations cancelled. Endpoints stay open. */
+  /** Stops serving: new requests get 5.03, observations end, the cache is dropped. Endpoints stay open. */
   close(): Promise<void>;
 }
