@@ -1,3 +1,4 @@
+// Tests of peer keys (numeric IPv4) and exact token keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peerKey, tokenHigh, tokenLow } from './peer.js';

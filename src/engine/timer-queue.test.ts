@@ -1,3 +1,4 @@
+// Tests of the timer heap: order, one clock timer, random schedule/cancel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../base/index.js';

@@ -1,3 +1,4 @@
+// Tests of the in-memory network: delay, loss, taps, closing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededRandom } from '../base/index.js';

@@ -1,3 +1,4 @@
+// Tests of the UDP transport on IPv4 and IPv6 loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bindUdp } from './udp-transport.js';

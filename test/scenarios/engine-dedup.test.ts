@@ -1,3 +1,4 @@
+// Engine scenarios: duplicate detection, replay, expiry and caps (RFC 7252 §4.5).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType } from '../../src/coap/index.js';

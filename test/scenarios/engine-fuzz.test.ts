@@ -1,3 +1,4 @@
+// Engine scenario: hostile datagrams never crash or stall an endpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -1,3 +1,4 @@
+// Engine scenario: request/response over a lossy, slow link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Engine scenarios: Observe client side (RFC 7641 §3) against our server and a scripted one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType, OptionNumber, encodeUint, getOption, decodeUint, type Message } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Engine scenarios: Observe server side (RFC 7641 §4) against a scripted client.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType, OptionNumber, getOption, decodeUint, type Message } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Engine scenarios: malformed input, pings, unexpected messages, unknown critical options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Engine scenarios: piggybacked and separate responses, NON, tokens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType, getOption, makeOptions, OptionNumber } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Engine scenarios: CON retransmission timing, ACK/RST, timeouts, NSTART, ping, events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType } from '../../src/coap/index.js';

@@ -1,3 +1,4 @@
+// Tests of the deduplicator: token rule, caps, lifetimes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../test/support/fake-clock.js';

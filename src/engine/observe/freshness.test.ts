@@ -1,3 +1,4 @@
+// Tests of the RFC 7641 §3.4 freshness rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isFresher } from './freshness.js';

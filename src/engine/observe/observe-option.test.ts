@@ -1,3 +1,4 @@
+// Tests of reading and placing the Observe option.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message } from '../../coap/index.js';
