@@ -67,7 +67,9 @@ class UdpTransport implements DatagramTransport {
 
 /** Binds a UDP socket and resolves once it listens; rejects on bind errors (EADDRINUSE...). */
 export function bindUdp(options: UdpBindOptions): Promise<DatagramTransport> {
-  const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ipv6Only: isIPv6(options.host) });
+  const v6 = isIPv6(options.host);
+  // '::' stays dual-stack (IPv4-mapped peers too); a specific IPv6 address is IPv6 only.
+  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 && options.host !== '::' });
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error): void => {
       try {
