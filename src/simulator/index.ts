@@ -16,9 +16,9 @@ export { createFleet, hopLink, type Fleet, type FleetOptions, type BindTransport
 export { meshTransport, linkForHops, PERFECT_LINK, type LinkQuality, type MeshCounters, type MeshTransport, type MeshTransportOptions } from './mesh-transport.js';
 export { faultTransport, FAULT_MODES, NO_FAULT, type FaultMode, type FaultSettings, type FaultTransport } from './fault-transport.js';
 export { NIC_RESOURCES, PLUGTEST_RESOURCES, NIC_TABLE, PLUGTEST_TABLE } from './device-profiles.js';
-export { DEFAULT_DEVICE_CONFIG, type DeviceConfig, type Resource, type ResourceResponse, type Link, type LinkAttributes } from './resources/resource.js';
+export { DEFAULT_DEVICE_CONFIG, type DeviceConfig, type Resource, type ResourceResponse, type LinkAttributes } from './resources/resource.js';
 export { ResourceTable } from './resources/resource-table.js';
-export { serializeLinks, filterLinks } from './resources/well-known-core.js';
+export { toLink } from './resources/well-known-core.js';
 export { createDnsZone, canonicalName, checkName, type DnsZone, type DnsZoneOptions, type ZoneRecord, type ZoneAnswer, type HostsLoadReport } from './dns-zone.js';
 export {
   startDnsServer,

@@ -1,7 +1,7 @@
 // Plugtest discovery resources (TD_COAP_LINK_01-09): /link1..3 with rt/if groups, /path with sub-resources.
-import { Code, ContentFormat } from '../../coap/index.js';
-import { serializeLinks } from '../resources/well-known-core.js';
-import { reply, type Link, type Resource } from '../resources/resource.js';
+import { Code, ContentFormat, serializeLinkFormat, type Link } from '../../coap/index.js';
+import { toLink } from '../resources/well-known-core.js';
+import { reply, type Resource } from '../resources/resource.js';
 
 const text = (body: string) => reply(Code.CONTENT, body, ContentFormat.TEXT_PLAIN);
 
@@ -10,7 +10,7 @@ function linkResource(path: string, rt: string, iface: string): Resource {
 }
 
 const SUB_PATHS = ['/path/sub1', '/path/sub2', '/path/sub3'];
-const SUB_LINKS: readonly Link[] = SUB_PATHS.map((href) => ({ href, attributes: { ct: ContentFormat.TEXT_PLAIN } }));
+const SUB_LINKS: readonly Link[] = SUB_PATHS.map((href) => toLink(href, { ct: ContentFormat.TEXT_PLAIN }));
 
 export const PLUGTEST_LINK_RESOURCES: readonly Resource[] = [
   // TD_COAP_LINK_04/05: rt groups "Type1 Type2", "Type2 Type3", "Type1 Type3"; if groups If1, If2, foo.
@@ -21,7 +21,7 @@ export const PLUGTEST_LINK_RESOURCES: readonly Resource[] = [
   {
     path: '/path',
     link: { ct: ContentFormat.LINK_FORMAT, title: 'Hierarchical links' },
-    methods: { [Code.GET]: () => reply(Code.CONTENT, serializeLinks(SUB_LINKS), ContentFormat.LINK_FORMAT) },
+    methods: { [Code.GET]: () => reply(Code.CONTENT, serializeLinkFormat(SUB_LINKS), ContentFormat.LINK_FORMAT) },
   },
   ...SUB_PATHS.map((path): Resource => ({ path, methods: { [Code.GET]: () => text(path) } })),
 ];

@@ -1,8 +1,7 @@
 // Block1 (RFC 7959 §2.5): atomic reassembly of a request body sent in blocks, with 2.31/4.08/4.13.
-import { Code, OptionNumber, getOptions, getUintOption, type Message } from '../../coap/index.js';
+import { Code, OptionNumber, encodeBlock, getOptions, getUintOption, szxToSize, type BlockValue, type Message } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
 import type { DeviceState, Upload } from '../device-state.js';
-import { blockSize, encodeBlock, type BlockValue } from './block-option.js';
 import { diagnostic, reply, type ResourceResponse } from './resource.js';
 
 export type Block1Result =
@@ -50,7 +49,7 @@ export function receiveBlock1(
     uploads.delete(key);
     return { kind: 'answer', response: tooLarge(maxBytes) };
   }
-  const size = blockSize(block.szx);
+  const size = szxToSize(block.szx);
   const offset = block.num * size;
   const payload = message.payload;
   if (block.more && payload.length !== size) {
@@ -85,7 +84,7 @@ export function receiveBlock1(
     upload.received += payload.length;
   }
   // else: the previous block again (its answer was lost); answer it the same way.
-  const echo: BlockValue = { num: block.num, more: block.more, szx: block.szx };
+  const echo = { num: block.num, more: block.more, szx: block.szx };
   if (block.more) {
     // RFC 7959 §2.3: 2.31 Continue with M=1 says the server acts on the body atomically at the end.
     return { kind: 'answer', response: reply(Code.CONTINUE, undefined, undefined, [[OptionNumber.BLOCK1, encodeBlock(echo)]]) };

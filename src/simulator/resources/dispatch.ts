@@ -3,6 +3,8 @@ import {
   Code,
   OptionNumber,
   codeClass,
+  decodeBlock,
+  encodeBlock,
   getOption,
   isCritical,
   optionDefinition,
@@ -10,11 +12,11 @@ import {
   uriPath,
   uriPathSegments,
   uriQuery,
+  type BlockValue,
   type Message,
 } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
 import type { StoredBody } from '../device-state.js';
-import { decodeBlock, encodeBlock, type BlockValue } from './block-option.js';
 import { checkWholeBody, receiveBlock1 } from './block1.js';
 import { requestedBlock2, sliceResponse } from './block2.js';
 import { diagnostic, isDeferred, type DeviceContext, type Outcome, type Resource, type ResourceResponse } from './resource.js';
@@ -67,7 +69,7 @@ function storeBody(ctx: DeviceContext, key: string, response: ResourceResponse):
 function finish(
   response: ResourceResponse,
   block2: BlockValue | undefined,
-  block1Echo: BlockValue | undefined,
+  block1Echo: Pick<BlockValue, 'num' | 'more' | 'szx'> | undefined,
   ctx: DeviceContext,
   storeKey: string | undefined,
 ): ResourceResponse {
@@ -89,10 +91,12 @@ export function dispatch(message: Message, from: PeerAddress, ctx: DeviceContext
   const bad = badCriticalOption(message);
   if (bad !== undefined) return reject(diagnostic(Code.BAD_OPTION, bad));
   const rawBlock1 = getOption(message, OptionNumber.BLOCK1);
-  const block1 = rawBlock1 === undefined ? undefined : decodeBlock(rawBlock1);
+  const decoded1 = rawBlock1 === undefined ? undefined : decodeBlock(rawBlock1);
   const block2 = requestedBlock2(message);
-  // RFC 7959 §2.2: SZX 7 is reserved (BERT exists only over reliable transports, RFC 8323).
-  if (block1?.szx === 7 || block2?.szx === 7) return reject(diagnostic(Code.BAD_REQUEST, 'block size exponent 7 is reserved'));
+  // RFC 7959 §2.2: SZX 7 is reserved (BERT exists only over reliable transports, RFC 8323) -> 4.00.
+  if (decoded1?.ok === false) return reject(diagnostic(Code.BAD_REQUEST, `Block1: ${decoded1.error}`));
+  if (typeof block2 === 'string') return reject(diagnostic(Code.BAD_REQUEST, `Block2: ${block2}`));
+  const block1 = decoded1?.value;
 
   const path = uriPath(message);
   const resource = table.find(path);

@@ -1,5 +1,7 @@
 // ResourceTable: a device's resources by path (exact, then longest prefix) and their links, built once per profile.
-import type { Link, Resource } from './resource.js';
+import type { Link } from '../../coap/index.js';
+import type { Resource } from './resource.js';
+import { toLink } from './well-known-core.js';
 
 export class ResourceTable {
   private readonly exact = new Map<string, Resource>();
@@ -12,7 +14,7 @@ export class ResourceTable {
       this.exact.set(r.path, r);
     }
     this.prefixed = resources.filter((r) => r.prefix === true).sort((a, b) => b.path.length - a.path.length);
-    this.links = resources.flatMap((r) => (r.link === undefined ? [] : [{ href: r.path, attributes: r.link }]));
+    this.links = resources.flatMap((r) => (r.link === undefined ? [] : [toLink(r.path, r.link)]));
   }
 
   find(path: string): Resource | undefined {

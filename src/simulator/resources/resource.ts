@@ -6,6 +6,7 @@ import {
   getUintOption,
   makeOptions,
   type CoapOption,
+  type Link,
   type Message,
 } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
@@ -88,7 +89,7 @@ export interface DeviceContext {
 
 export type Handler = (request: ResourceRequest, ctx: DeviceContext) => Outcome;
 
-/** RFC 6690 §3 attributes of one link. */
+/** RFC 6690 §3 attributes a resource declares for its link in /.well-known/core. */
 export interface LinkAttributes {
   readonly rt?: string;
   readonly if?: string;
@@ -96,11 +97,6 @@ export interface LinkAttributes {
   readonly sz?: number;
   readonly title?: string;
   readonly obs?: boolean;
-}
-
-export interface Link {
-  readonly href: string;
-  readonly attributes: LinkAttributes;
 }
 
 export interface ObserveSpec {
