@@ -8,7 +8,7 @@ import type { Logger } from '../telemetry/index.js';
 import { parseConfig } from '../config/index.js';
 import { loadAccountsFile, parseAccounts, startTokenService, type Account, type RunningTokenService } from '../token-service/index.js';
 import { startGateway, type RunningGateway } from './gateway-app.js';
-import { startSimulator, type RunningSimulator } from './simulator-app.js';
+import { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './simulator-app.js';
 import { demoCommands, type DemoCommand } from './demo-commands.js';
 
 export interface StartDemoOptions {
@@ -86,6 +86,27 @@ async function demoAccounts(file: string | undefined): Promise<{ accounts: Accou
   return { accounts: [...parsed.value], secret };
 }
 
+const ADDRESSES_PER_BLOCK = 254;
+
+/**
+ * Starts the fleet at 127.1.0.1 when free, else in another 127.x block, so that a second demo on the
+ * same machine does not collide (device sockets use fixed ports 5683/4849 on their own addresses).
+ */
+async function startFleetSomewhere(options: StartSimulatorOptions): Promise<RunningSimulator> {
+  const blocks = Math.ceil((options.devices + (options.milliNics ?? 0)) / ADDRESSES_PER_BLOCK);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const firstBlock = attempt === 0 ? 0 : cryptoRandom.int(1, 40_000 - blocks);
+    try {
+      return await startSimulator({ ...options, firstAddressIndex: firstBlock * ADDRESSES_PER_BLOCK });
+    } catch (e) {
+      lastError = e;
+      if (!(e instanceof Error) || !e.message.includes('EADDRINUSE')) throw e;
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const domain = options.domain ?? 'starfish.test';
   const logLevel = options.logLevel ?? 'warn';
@@ -106,7 +127,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
 
     const devices = options.devices ?? 100;
     const milliNics = options.milliNics ?? Math.min(3, Math.floor(devices / 10));
-    const simulator = await startSimulator({
+    const simulator = await startFleetSomewhere({
       devices: devices - milliNics,
       milliNics,
       domain,
