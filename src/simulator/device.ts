@@ -26,6 +26,9 @@ export interface DeviceOptions {
   readonly logger?: Logger;
 }
 
+/** Observers one device keeps at most (a real NIC has room for a handful). */
+const MAX_OBSERVERS = 256;
+
 interface Observed {
   readonly observers: Set<ServerObserver>;
   timer: TimerHandle | undefined;
@@ -199,6 +202,8 @@ export class Device {
     if (
       exchange.observeRequested &&
       resource?.observe !== undefined &&
+      // RFC 7641 §4.1: a server may decline to add an observer; it then answers without Observe.
+      this.observerCount() < MAX_OBSERVERS &&
       request.code === Code.GET &&
       codeClass(outcome.code) === 2
     ) {

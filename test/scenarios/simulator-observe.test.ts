@@ -112,3 +112,16 @@ test('a restarted device forgets its observers and its volatile state (TD_COAP_O
   await s.settle(o.obs.cancel());
   await s.finish();
 });
+
+test('a device keeps at most 256 observers; the next registration gets a plain answer (RFC 7641 §4.1)', async () => {
+  const s = await startScenario();
+  const all = Array.from({ length: 257 }, () => observe(s, '/gpio'));
+  await s.settle(Promise.all(all.map((o) => o.obs.first)));
+  assert.equal(s.device.observerCount('/gpio'), 256);
+  const last = all[256]!;
+  assert.equal(getOption(last.seen[0]!, OptionNumber.OBSERVE), undefined);
+  assert.deepEqual(last.ended, ['not-observed']);
+  await s.settle(Promise.all(all.slice(0, 256).map((o) => o.obs.cancel())));
+  assert.equal(s.device.observerCount(), 0);
+  await s.finish();
+});
