@@ -42,6 +42,7 @@ export function createGateway(o: GatewayOptions): Gateway {
       },
     }), createEchoResource()],
     settings.strictOptions,
+    o.clock,
   );
   const boundAddress = o.downstream.local.address;
   const self: SelfIdentity = {

@@ -64,6 +64,7 @@ function setup(limit = 10) {
   const local = createLocalResources(
     [createRootResource(), createHelpResource(), createSessionsResource({ sessions, verifier, defaultLimit: limit }), createEchoResource()],
     false,
+    clock,
   );
   return { clock, sessions, local };
 }
@@ -180,4 +181,23 @@ test('sticky=true is recognized with or without the leading "&"', () => {
   assert.equal(wantsSticky(['', 'Sticky=TRUE']), true);
   assert.equal(wantsSticky(['sticky=false']), false);
   assert.equal(wantsSticky([]), false);
+});
+
+test('a token longer than one block is POSTed with Block1: 2.31 Continue, then 2.01 with the last Block1 (RFC 7959 §2.5)', async () => {
+  const { local: r, sessions } = setup();
+  const token = 'good:alice' + ' '.repeat(150);
+  const body = Buffer.from(token);
+  const send = (num: number, more: boolean) =>
+    r.handle(local(message(Code.POST, makeOptions([[OptionNumber.URI_PATH, 'sessions'], [OptionNumber.CONTENT_FORMAT, 0], [OptionNumber.BLOCK1, encodeBlock({ num, more, szx: 2 })]]), body.subarray(num * 64, (num + 1) * 64))));
+  const b0 = await send(0, true);
+  assert.equal(b0.code, Code.CONTINUE);
+  const b1 = await send(1, true);
+  assert.equal(b1.code, Code.CONTINUE);
+  const last = await send(2, false);
+  assert.equal(last.code, Code.CREATED);
+  assert.ok(getOption(last.options, OptionNumber.BLOCK1));
+  // a block out of order is refused
+  const stray = await send(2, false);
+  assert.equal(stray.code, Code.BAD_REQUEST);
+  await sessions.close();
 });
