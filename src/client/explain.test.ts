@@ -28,6 +28,10 @@ test('4.01 explains the missing session and the next step', () => {
     explainResponse(reply(Code.UNAUTHORIZED, 'Not permitted for this device or method'), ctx),
     "4.01 Unauthorized: Not permitted for this device or method (coap://dev.test/time) — the account's permissions do not cover this device or method",
   );
+  assert.equal(
+    explainResponse(reply(Code.UNAUTHORIZED, 'Account reader may not PUT dev.test'), ctx),
+    "4.01 Unauthorized: Account reader may not PUT dev.test (coap://dev.test/time) — the account's permissions do not cover this device or method",
+  );
   assert.match(explainResponse(reply(Code.UNAUTHORIZED, 'token expired'), { ...ctx, action: 'login' }), /^4\.01 Unauthorized: the gateway refused the token: token expired — get a fresh token/);
 });
 

@@ -54,7 +54,7 @@ export function explainResponse(message: Message, ctx: ExplainContext): string {
   switch (message.code) {
     case Code.UNAUTHORIZED:
       if (ctx.action === 'login') return `${name}: the gateway refused the token: ${diag === '' ? 'no reason given' : diag} — get a fresh token and log in again`;
-      if (/permit/i.test(diag)) return `${name}: ${diag}${ctx.target === undefined ? '' : ` (${ctx.target})`} — the account's permissions do not cover this device or method`;
+      if (/permit|may not|not allowed/i.test(diag)) return `${name}: ${diag}${ctx.target === undefined ? '' : ` (${ctx.target})`} — the account's permissions do not cover this device or method`;
       if (diag === '' || /session/i.test(diag)) return `${name}: no session for ${ctx.local} — ${LOGIN_HINT}`;
       return `${name}: ${diag} — ${LOGIN_HINT}`;
     case Code.TOO_MANY_REQUESTS:
