@@ -146,7 +146,7 @@ static void complete(int c, int s, uint8_t code, int has_observe, uint64_t t) {
   } else if (sl->measured) {
     st.codes[code]++;
     if ((code >> 5) == 2) st.ok++; else st.errors++;
-    if (t <= measure_end) st.in_window++;
+    if (t <= measure_end && (code >> 5) == 2) st.in_window++;
     record_latency(t - sl->t0);
   }
   if (observe && has_observe && (code >> 5) == 2) { sl->state = HELD; st.held++; return; }

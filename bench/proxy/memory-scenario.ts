@@ -1,0 +1,143 @@
+// Scenario 4 of the proxy bench: memory per idle session, per in-flight exchange, per observation subscriber,
+// and the deduplication state left by a client that wraps the 16-bit message ID space.
+import { startBenchOrigin, startPeers, stopPeers } from './bench-context.js';
+import type { BenchContext } from './bench-context.js';
+import { holdLoadgen, runLoadgen } from './loadgen-process.js';
+import type { LoadgenOptions } from './loadgen-process.js';
+import type { Peer, PeerMemory, PeerName } from './peers.js';
+import { fmt, printTable } from './report.js';
+import type { Cell, PeerOutcome, ScenarioResult } from './report.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Delta {
+  readonly rssPerItemB: number;
+  readonly heapPerItemB: number;
+  readonly items: number;
+  /** Set when the run did not complete as planned (the figure is still the memory seen). */
+  readonly note?: string;
+}
+
+function delta(before: PeerMemory, after: PeerMemory, items: number): Delta {
+  const per = (a: number | undefined, b: number | undefined): number =>
+    a === undefined || b === undefined || items === 0 ? Number.NaN : (a - b) / items;
+  return { rssPerItemB: per(after.rss, before.rss), heapPerItemB: per(after.heapUsed, before.heapUsed), items };
+}
+
+type Probe = (ctx: BenchContext) => Promise<Map<PeerName, Delta | string>>;
+
+/** Requests held open by a slow origin; memory read while all of them are in flight. */
+const inFlight: Probe = async (ctx) => {
+  const [clients, window, delayMs] = ctx.quick ? [20, 100, 3000] : [100, 100, 5000];
+  const { origin, devices } = await startBenchOrigin(ctx, clients * window, delayMs);
+  const names = ctx.peers.filter((p) => p !== 'direct');
+  const { peers, failed } = await startPeers(ctx, names, devices, { upstreamDeadlineMs: 60_000 });
+  const out = new Map<PeerName, Delta | string>(failed);
+  try {
+    for (const p of peers) {
+      const before = await p.memory();
+      const opts: LoadgenOptions = { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients, window, once: true, rampMs: 500,
+        durationMs: delayMs + 5000, timeoutMs: delayMs + 5000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) };
+      const run = runLoadgen(ctx.tools, opts);
+      await sleep(500 + Math.min(1500, delayMs / 2) + (p.loginFile === undefined ? 0 : 1000));
+      const during = await p.memory();
+      const report = await run;
+      const d = delta(before, during, clients * window);
+      out.set(p.name, report.ok === clients * window ? d : { ...d, note: `${report.ok}/${clients * window} answered within ${delayMs + 5000} ms` });
+    }
+  } finally {
+    await stopPeers(peers);
+    await origin.stop();
+  }
+  return out;
+};
+
+/** One client sending 70,000 requests (its message IDs wrap): what deduplication state stays behind. */
+const midWrap: Probe = async (ctx) => {
+  const { origin, devices } = await startBenchOrigin(ctx, 1);
+  const names = ctx.peers.filter((p) => p !== 'direct');
+  const { peers, failed } = await startPeers(ctx, names, devices);
+  const out = new Map<PeerName, Delta | string>(failed);
+  const device = devices[0];
+  try {
+    for (const p of peers) {
+      if (device === undefined) break;
+      const before = await p.memory();
+      const report = await runLoadgen(ctx.tools, { dest: p.dest, uris: [p.uri(device, 'x')], clients: 1, window: 16, count: 70_000,
+        durationMs: 120_000, timeoutMs: 2000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) });
+      const after = await p.memory();
+      out.set(p.name, { ...delta(before, after, 1), items: report.ok });
+    }
+  } finally {
+    await stopPeers(peers);
+    await origin.stop();
+  }
+  return out;
+};
+
+/** Ours only: sessions logged in and left idle, and observation subscribers (held by the load generator). */
+async function oursHeld(ctx: BenchContext, kind: 'sessions' | 'subscribers'): Promise<Delta | string> {
+  const q = ctx.quick;
+  const sessions = kind === 'sessions';
+  const nDevices = sessions ? 1 : q ? 500 : 5000;
+  const { origin, devices } = await startBenchOrigin(ctx, nDevices);
+  const { peers, failed } = await startPeers(ctx, ['ours'], devices);
+  const p: Peer | undefined = peers[0];
+  try {
+    if (p === undefined || p.loginFile === undefined) return failed.get('ours') ?? 'not started';
+    const before = await p.memory();
+    const [clients, window] = sessions ? [q ? 2000 : 10_000, 1] : q ? [100, 50] : [500, 100];
+    const held = await holdLoadgen(ctx.tools, {
+      dest: p.dest, uris: devices.map((d) => p.uri(d, 'obs')), clients, window, loginFile: p.loginFile, core: ctx.loadCore,
+      timeoutMs: 10_000, durationMs: 60_000, rampMs: sessions ? 0 : 1000,
+      ...(sessions ? { loginOnly: true } : { observe: true, once: true }),
+    });
+    try {
+      const items = sessions ? held.report.login.ok : held.report.held;
+      const after = await p.memory();
+      if (items < clients * window) return `only ${items}/${clients * window} (${JSON.stringify(sessions ? held.report.login.codes : held.report.codes)})`;
+      return delta(before, after, items);
+    } finally {
+      await held.release();
+    }
+  } finally {
+    await stopPeers(peers);
+    await origin.stop();
+  }
+}
+
+export async function memory(ctx: BenchContext): Promise<ScenarioResult> {
+  console.log('\n== s4-memory: memory per session, in-flight exchange, subscriber; dedup state after a message ID wrap');
+  const rows: { probe: string; byPeer: Map<PeerName, Delta | string> }[] = [];
+  const withOurs = ctx.peers.includes('ours');
+  if (withOurs) {
+    rows.push({ probe: 'idle session', byPeer: new Map([['ours', await oursHeld(ctx, 'sessions')]]) });
+    rows.push({ probe: 'observation subscriber', byPeer: new Map([['ours', await oursHeld(ctx, 'subscribers')]]) });
+  }
+  rows.push({ probe: 'in-flight exchange', byPeer: await inFlight(ctx) });
+  rows.push({ probe: 'after 70,000 requests (MID wrap), total', byPeer: await midWrap(ctx) });
+  const cells: Cell[][] = [];
+  const outcomes: PeerOutcome[] = [];
+  for (const name of ctx.peers.filter((p) => p !== 'direct')) {
+    const extra: Record<string, number | string> = {};
+    for (const r of rows) {
+      const d = r.byPeer.get(name);
+      if (d === undefined) continue;
+      if (typeof d === 'string') {
+        extra[`${r.probe}: error`] = d;
+        cells.push([name, r.probe, '-', '-', '-', d]);
+      } else {
+        extra[`${r.probe}: RSS B`] = Math.round(d.rssPerItemB);
+        if (!Number.isNaN(d.heapPerItemB)) extra[`${r.probe}: heap B`] = Math.round(d.heapPerItemB);
+        cells.push([name, r.probe, fmt(d.items), fmt(d.rssPerItemB), fmt(d.heapPerItemB), d.note ?? '']);
+        if (d.note !== undefined) extra[`${r.probe}: note`] = d.note;
+      }
+    }
+    outcomes.push({ peer: name, extra });
+  }
+  printTable('s4-memory: bytes per item (RSS from /proc; V8 heap after a full GC for Node.js peers)', ['peer', 'item', 'items', 'RSS B/item', 'heap B/item', 'note'], cells);
+  const notes = ['sessions and subscribers need a login: our gateway only', 'the MID-wrap row is the total growth in bytes, not per item'];
+  if (!withOurs) notes.push('our gateway not measured in this run');
+  for (const n of notes) console.log(`note: ${n}`);
+  return { id: 's4-memory', title: 'memory per item', params: { quick: ctx.quick }, outcomes, ratios: {}, notes };
+}
