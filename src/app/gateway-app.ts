@@ -171,7 +171,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       return { endpoint: ep, transport };
     };
     const upstream = (await endpoint('0.0.0.0', 0, upstreamTiming)).endpoint;
-    const upstream6 = config.resolver.allowIpLiterals ? (await endpoint('::', 0, upstreamTiming).catch(() => undefined))?.endpoint : undefined;
+    // Mesh devices often have only IPv6 addresses (AAAA): a second socket for them, where the host has IPv6.
+    const upstream6 = (await endpoint('::', 0, upstreamTiming).catch((e: unknown) => logger.warn({ err: String(e) }, 'no IPv6 upstream socket')))?.endpoint;
 
     const addresses: PeerAddress[] = [];
     const families = new Set<string>();
