@@ -1,5 +1,22 @@
 // GatewayConfig: the gateway's validated configuration, as frozen slices (each module gets only its own).
 
+/*
+ * The file (JSON or YAML) has the shape of GatewayConfig; every field but `auth` has a default.
+ * Durations are milliseconds or text such as "4h", "15m", "90s", "500ms". Example:
+ *
+ *   listen: [{ host: 0.0.0.0, port: 5683 }, { host: "::", port: 5683 }]
+ *   local: { names: [gatewayhost.example.com, localhost] }
+ *   resolver:
+ *     domains: [{ name: starfish.test, dnsServers: ["10.0.0.53:53"] }]
+ *     allowIpLiterals: false
+ *   forwarding: { upstreamDeadlineMs: 60s, nstartPerDevice: 1, deviceQueueLimit: 32, strictOptions: false }
+ *   client: { piggybackWindowMs: 300ms }
+ *   upstream: { ackTimeoutMs: 4s, maxRetransmit: 4 }
+ *   sessions: { limitPerAccount: 10, maxIdleMs: 4h, graceMs: 15m, store: { kind: sqlite, path: /var/lib/coap-gateway/sessions.db } }
+ *   auth: { jwksUrl: "https://tokens.example.com/.well-known/jwks.json", issuer: "https://tokens.example.com", audience: coap-gateway }
+ *   cache: { enabled: true, maxEntries: 10000 }
+ */
+
 export interface ListenAddress {
   /** IPv4 or IPv6 address to bind ("0.0.0.0", "::", "127.0.0.1"). */
   readonly host: string;
