@@ -7,7 +7,7 @@
 // ours/libcoap and ours/raw-relay; writes bench/results/latest.json. --quick: one repetition, small sizes.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './proxy/bench-context.js';
 import { buildCTools } from './proxy/c-tools.js';
@@ -47,6 +47,7 @@ function machine(): Record<string, string | number> {
     node: process.version,
     libcoap: /v(\d+\.\d+\.\d+)/.exec(need('coap-server-notls', ['-h']))?.[1] ?? 'unknown',
     kernel: need('uname', ['-r']).trim(),
+    loadavgAtStart: loadavg().map((x) => x.toFixed(2)).join(' '),
   };
 }
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     domain: 'bench.test',
   };
   console.log(`proxy bench: ${quick ? 'quick' : 'full'} run, ${reps} repetition(s), peers ${peerList.join(', ')}`);
-  console.log(`machine: ${m.nproc} cores, ${m.cpuModel}, node ${m.node}, libcoap ${m.libcoap}`);
+  console.log(`machine: ${m.nproc} cores, ${m.cpuModel}, node ${m.node}, libcoap ${m.libcoap}, load average ${m.loadavgAtStart}`);
   if (nproc < 2) console.log('note: one core only: proxies share it with the load generator; figures are not comparable to a 2-core run');
   const results: ScenarioResult[] = [];
   try {
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     machine: m,
     pinning: { proxies: `core ${ctx.proxyCore}`, loadgenAndOrigin: `core ${ctx.loadCore}` },
     durationS: Math.round((Date.now() - started) / 1000),
+    loadavgAtEnd: loadavg().map((x) => x.toFixed(2)).join(' '),
     scenarios: results,
   };
   const dir = join(repoRoot, 'bench', 'results');

@@ -13,7 +13,7 @@ enum { T_CON = 0, T_NON = 1, T_ACK = 2, T_RST = 3 };
 #define CODE(c, d) ((uint8_t)(((c) << 5) | (d)))
 
 /* RFC 7252 §5.10: option numbers used here. */
-enum { O_OBSERVE = 6, O_URI_PATH = 11, O_CONTENT_FORMAT = 12, O_URI_QUERY = 15, O_PROXY_URI = 35 };
+enum { O_OBSERVE = 6, O_URI_PATH = 11, O_CONTENT_FORMAT = 12, O_MAX_AGE = 14, O_URI_QUERY = 15, O_PROXY_URI = 35 };
 
 static inline uint64_t now_ns(void) {
   struct timespec ts;

@@ -27,6 +27,8 @@ export interface LoadScenario {
   readonly ours?: OursOptions;
   readonly params: Readonly<Record<string, number | string | boolean>>;
   readonly notes?: readonly string[];
+  /** Keys of `extra` shown as table columns. */
+  readonly extraColumns?: readonly string[];
   /** Extra per-peer figures from the samples and the origin's counters of the last run. */
   readonly extra?: (samples: readonly Sample[], origin: { distinct_addresses: number; requests: number }) => Record<string, number | string>;
 }
@@ -76,7 +78,7 @@ export async function runLoadScenario(ctx: BenchContext, s: LoadScenario): Promi
     return { peer: name, figures: summarise(ss), ...(s.extra === undefined ? {} : { extra: s.extra(ss, o) }), ...(error === undefined ? {} : { error }) };
   });
   const ratios = peerRatios(outcomes);
-  printLoadTable(`${s.id}: ${s.title} (medians of ${ctx.reps})`, outcomes);
+  printLoadTable(`${s.id}: ${s.title} (medians of ${ctx.reps})`, outcomes, s.extraColumns);
   printRatios(ratios);
   for (const n of s.notes ?? []) console.log(`note: ${n}`);
   return { id: s.id, title: s.title, params: { ...s.params, devices: s.devices, originDelayMs: s.originDelayMs ?? 0 }, outcomes, ratios, notes: s.notes ?? [] };

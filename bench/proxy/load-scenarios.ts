@@ -90,6 +90,7 @@ export async function manyDevices(ctx: BenchContext): Promise<ScenarioResult> {
     params: { clients: 16, window: 16 },
     notes: ['devices reached = distinct origin addresses that got a request in the last run (a proxy that reuses one upstream per client shows fewer)'],
     extra: (_s, origin) => ({ devicesReached: origin.distinct_addresses }),
+    extraColumns: ['devicesReached'],
   });
 }
 
@@ -112,9 +113,10 @@ export async function slowMesh(ctx: BenchContext): Promise<ScenarioResult> {
     devices: inFlight,
     originDelayMs: 2000,
     uris: everyDevice,
-    load: { clients, window, rampMs: q ? 500 : 1000, durationMs: q ? 3000 : 6000, timeoutMs: 10_000 },
-    params: { clients, window, inFlight },
-    notes: ['latency includes the 2 s origin delay; lost = no response within 10 s'],
+    warm: { clients, window, once: true, rampMs: 2000, retransmitMs: 2000, durationMs: 30_000, timeoutMs: 10_000 },
+    load: { clients, window, rampMs: q ? 500 : 1000, durationMs: q ? 3000 : 6000, timeoutMs: 10_000, retransmitMs: 2000 },
+    params: { clients, window, inFlight, retransmitMs: 2000 },
+    notes: ['latency includes the 2 s origin delay; the load generator retransmits a CON after 2, 4, 8, 16 s (RFC 7252 §4.2) like a real client; lost = no response within 10 s'],
     extra: slowExtra(inFlight),
   });
   const rows = r.outcomes.map((o): Cell[] => [o.peer, fmt(Number(o.extra?.rssGrowthPerInFlightB ?? Number.NaN)), fmt(o.figures?.rssPeakMiB, 1)]);
@@ -132,7 +134,8 @@ export async function deadDevices(ctx: BenchContext): Promise<ScenarioResult> {
     devices: 100,
     originDelayMs: 2000,
     uris: (p, d) => d.map((x, i) => p.uri(x, i % 100 === 99 ? 'silent' : 'x')),
-    load: { clients: 10, window: 100, rampMs: 500, durationMs: q ? 3000 : 6000, timeoutMs: 12_000 },
+    warm: { clients: 10, window: 100, once: true, rampMs: 1000, retransmitMs: 2000, durationMs: 30_000, timeoutMs: 12_000 },
+    load: { clients: 10, window: 100, rampMs: 500, durationMs: q ? 3000 : 6000, timeoutMs: 12_000, retransmitMs: 2000 },
     peers,
     ours: { upstreamDeadlineMs: 5000 },
     params: { clients: 10, window: 100, oursDeadlineMs: 5000 },

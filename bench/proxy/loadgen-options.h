@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int n_cl = 1, win = 1, direct, observe, once, hold, login_only;
+static int n_cl = 1, win = 1, direct, observe, once, hold, login_only, login_conc = 64;
 static long warmup_ms, duration_ms = 5000, timeout_ms = 5000, retransmit_ms, ramp_ms;
 static double rate;
 static unsigned long count_max;
@@ -45,6 +45,7 @@ static void parse_args(int argc, char **argv) {
     else if (strcmp(a, "--retransmit-ms") == 0) retransmit_ms = atol(v);
     else if (strcmp(a, "--ramp-ms") == 0) ramp_ms = atol(v);
     else if (strcmp(a, "--rate") == 0) rate = atof(v);
+    else if (strcmp(a, "--login-concurrency") == 0) login_conc = atoi(v) > 0 ? atoi(v) : 1;
     else if (strcmp(a, "--login") == 0) {
       FILE *f = fopen(v, "r");
       static char tokbuf[8192];

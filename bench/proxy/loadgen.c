@@ -11,7 +11,8 @@
  *   --ramp-ms R        spread the first request of every slot over R ms instead of one burst
  *   --rate R           at most R requests/s in all (paced by the 1 ms sweep); default: closed loop
  *   --login FILE       first POST /sessions from every socket with the file's text as payload, expect 2.01
- *                      (logins are retransmitted every second until answered); --login-only: just that
+ *                      (at most --login-concurrency K at a time, default 64; retransmitted every second
+ *                      until answered); --login-only: just that
  *   --observe          requests carry Observe 0 (RFC 7641 §3.1); a 2.xx with Observe holds the slot
  *   --once             every slot sends one request only; --hold: after the report, keep the sockets
  *                      (and ACK what arrives) until stdin is closed
@@ -39,6 +40,7 @@ struct client { int fd; uint16_t next_mid; struct slot *slots; };
 static struct client *cl;
 static int phase;
 static unsigned long logins_done, issued_measured;
+static int login_next;
 static uint64_t t_begin, measure_start, measure_end, drain_end, next_rate_slot;
 static size_t next_uri;
 
@@ -131,12 +133,19 @@ static void start_run(uint64_t t) {
     }
 }
 
+static void start_login(int c, uint64_t t) {
+  struct slot *sl = &cl[c].slots[0];
+  sl->kind = K_LOGIN; sl->gen = 1; sl->mid = cl[c].next_mid++; sl->t0 = t; sl->tries = 0; sl->state = WAIT;
+  transmit(c, 0);
+}
+
 static void complete(int c, int s, uint8_t code, int has_observe, uint64_t t) {
   struct slot *sl = &cl[c].slots[s];
   if (sl->kind == K_LOGIN) {
     st.login_codes[code]++;
     if (code == CODE(2, 1)) st.login_ok++; else st.login_fail++;
     sl->state = FREE;
+    if (login_next < n_cl) start_login(login_next++, t);
     if (++logins_done == (unsigned long)n_cl) start_run(t);
     return;
   }
@@ -268,11 +277,7 @@ int main(int argc, char **argv) {
   measure_start = measure_end = UINT64_MAX;
   if (login_token != NULL) {
     phase = P_LOGIN;
-    for (c = 0; c < n_cl; c++) {
-      struct slot *sl = &cl[c].slots[0];
-      sl->kind = K_LOGIN; sl->gen = 1; sl->mid = cl[c].next_mid++; sl->t0 = t_begin; sl->state = WAIT;
-      transmit(c, 0);
-    }
+    while (login_next < n_cl && login_next < login_conc) start_login(login_next++, t_begin);
   } else start_run(t_begin);
   for (;;) {
     n = epoll_wait(ep, evs, 512, 1);

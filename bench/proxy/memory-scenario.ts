@@ -4,7 +4,7 @@ import { startBenchOrigin, startPeers, stopPeers } from './bench-context.js';
 import type { BenchContext } from './bench-context.js';
 import { holdLoadgen, runLoadgen } from './loadgen-process.js';
 import type { LoadgenOptions } from './loadgen-process.js';
-import type { Peer, PeerMemory, PeerName } from './peers.js';
+import type { Device, Peer, PeerMemory, PeerName } from './peers.js';
 import { fmt, printTable } from './report.js';
 import type { Cell, PeerOutcome, ScenarioResult } from './report.js';
 
@@ -26,7 +26,14 @@ function delta(before: PeerMemory, after: PeerMemory, items: number): Delta {
 
 type Probe = (ctx: BenchContext) => Promise<Map<PeerName, Delta | string>>;
 
-/** Requests held open by a slow origin; memory read while all of them are in flight. */
+/** One unmeasured request per device first: our DNS cache warm, every peer's per-target state made. */
+async function warm(ctx: BenchContext, p: Peer, devices: readonly Device[], delayMs: number): Promise<void> {
+  await runLoadgen(ctx.tools, { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients: Math.min(100, devices.length), window: 100,
+    count: devices.length, rampMs: 1000, retransmitMs: 2000, durationMs: 60_000, timeoutMs: delayMs + 10_000, core: ctx.loadCore,
+    ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) });
+}
+
+/** Requests held open by a slow origin; memory read while all of them are in flight (one per device). */
 const inFlight: Probe = async (ctx) => {
   const [clients, window, delayMs] = ctx.quick ? [20, 100, 3000] : [100, 100, 5000];
   const { origin, devices } = await startBenchOrigin(ctx, clients * window, delayMs);
@@ -35,8 +42,9 @@ const inFlight: Probe = async (ctx) => {
   const out = new Map<PeerName, Delta | string>(failed);
   try {
     for (const p of peers) {
+      await warm(ctx, p, devices, delayMs);
       const before = await p.memory();
-      const opts: LoadgenOptions = { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients, window, once: true, rampMs: 500,
+      const opts: LoadgenOptions = { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients, window, once: true, rampMs: 500, retransmitMs: 2000,
         durationMs: delayMs + 5000, timeoutMs: delayMs + 5000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) };
       const run = runLoadgen(ctx.tools, opts);
       await sleep(500 + Math.min(1500, delayMs / 2) + (p.loginFile === undefined ? 0 : 1000));
@@ -85,11 +93,12 @@ async function oursHeld(ctx: BenchContext, kind: 'sessions' | 'subscribers'): Pr
   const p: Peer | undefined = peers[0];
   try {
     if (p === undefined || p.loginFile === undefined) return failed.get('ours') ?? 'not started';
+    if (!sessions) await warm(ctx, p, devices, 0);
     const before = await p.memory();
     const [clients, window] = sessions ? [q ? 2000 : 10_000, 1] : q ? [100, 50] : [500, 100];
     const held = await holdLoadgen(ctx.tools, {
       dest: p.dest, uris: devices.map((d) => p.uri(d, 'obs')), clients, window, loginFile: p.loginFile, core: ctx.loadCore,
-      timeoutMs: 10_000, durationMs: 60_000, rampMs: sessions ? 0 : 1000,
+      timeoutMs: 10_000, durationMs: 60_000, rampMs: sessions ? 0 : 1000, retransmitMs: 2000,
       ...(sessions ? { loginOnly: true } : { observe: true, once: true }),
     });
     try {

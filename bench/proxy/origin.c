@@ -4,7 +4,8 @@
  * once and a separate CON 2.05 after the delay (RFC 7252 §5.2.2; sent once, never retransmitted: loopback
  * does not lose datagrams, and the bench counts what arrives). A NON request gets a NON 2.05. A request
  * for /silent is never answered (a dead device, for the 5.04 check). A request with Observe gets Observe 1
- * in its response (RFC 7641 §3.2), and no notification ever follows.
+ * in its response (RFC 7641 §3.2), and no notification ever follows. Every 2.05 carries Max-Age 0
+ * (RFC 7252 §5.10.5) so that no proxy may answer from its cache: each request is forwarded and measured.
  * It binds one socket per address (--addr A, or --addrs FILE with one IPv4 address a line; all on one
  * port, --port 0 = OS-chosen for the first), prints {"port":P,"addresses":N} once bound, then serves.
  * Control on stdin: the line "stats" prints one JSON line of counters and resets them; EOF exits.
@@ -82,6 +83,7 @@ static size_t build_response(uint8_t *b, int type, uint16_t mid, const uint8_t *
   uint8_t one = 1;
   size_t n = put_header(b, type, CODE(2, 5), mid, tok, tkl);
   if (observe) n += put_option(b + n, &last, O_OBSERVE, &one, 1);
+  n += put_option(b + n, &last, O_MAX_AGE, NULL, 0);
   b[n++] = 0xff;
   memcpy(b + n, payload, sizeof payload - 1);
   return n + sizeof payload - 1;

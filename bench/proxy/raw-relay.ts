@@ -16,8 +16,11 @@ const PROXY_URI = 35;
 const clientPort = new Int32Array(RING);
 const clientMid = new Uint16Array(RING);
 const upToken = new Uint32Array(RING);
+// Tokens copied into one flat array: keeping a slice of the datagram would keep its whole receive buffer.
+const clientTok = Buffer.alloc(RING * 8);
+const clientTkl = new Uint8Array(RING);
 const clientAddr: string[] = new Array<string>(RING).fill('');
-const clientTok: Buffer[] = new Array<Buffer>(RING).fill(Buffer.alloc(0));
+let lastAddr = '';
 const targets = new Map<string, { address: string; port: number }>();
 let counter = 1;
 let ourMid = 1;
@@ -79,9 +82,12 @@ function fromClient(msg: Buffer, rinfo: RemoteInfo): void {
   counter = (counter + 1) >>> 0 || 1;
   const slot = id & (RING - 1);
   clientPort[slot] = rinfo.port;
-  clientAddr[slot] = rinfo.address;
+  // One string per client address, not one per datagram.
+  if (rinfo.address !== lastAddr) lastAddr = rinfo.address;
+  clientAddr[slot] = lastAddr;
   clientMid[slot] = msg.readUInt16BE(2);
-  clientTok[slot] = msg.subarray(4, 4 + tkl);
+  msg.copy(clientTok, slot * 8, 4, 4 + tkl);
+  clientTkl[slot] = tkl;
   upToken[slot] = id;
   const out = Buffer.allocUnsafe(msg.length - tkl + 4);
   out[0] = (msg[0] & 0xf0) | 4;
@@ -112,13 +118,13 @@ function fromOrigin(msg: Buffer, rinfo: RemoteInfo): void {
   const slot = id & (RING - 1);
   if (upToken[slot] !== id || clientPort[slot] === 0) return;
   if (type === 0) back.send(Buffer.from([0x60, 0, msg[2] ?? 0, msg[3] ?? 0]), rinfo.port, rinfo.address);
-  const tok = clientTok[slot] ?? Buffer.alloc(0);
-  const out = Buffer.allocUnsafe(msg.length - 4 + tok.length);
-  out[0] = (msg[0] & 0xf0) | tok.length;
+  const tkl2 = clientTkl[slot] ?? 0;
+  const out = Buffer.allocUnsafe(msg.length - 4 + tkl2);
+  out[0] = (msg[0] & 0xf0) | tkl2;
   out[1] = code;
   out.writeUInt16BE(type === 2 ? (clientMid[slot] ?? 0) : (ourMid = (ourMid + 1) & 0xffff), 2);
-  tok.copy(out, 4);
-  msg.copy(out, 4 + tok.length, 8);
+  clientTok.copy(out, 4, slot * 8, slot * 8 + tkl2);
+  msg.copy(out, 4 + tkl2, 8);
   front.send(out, clientPort[slot] ?? 0, clientAddr[slot]);
   clientPort[slot] = 0;
 }

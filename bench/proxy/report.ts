@@ -64,15 +64,17 @@ export function printRatios(ratios: Readonly<Record<string, number>>): void {
   console.log(keys.map((k) => `${k} = ${fmt(ratios[k], 2)}`).join('   '));
 }
 
-/** The standard load table: one row per peer, the direct-to-origin ceiling on top. */
-export function printLoadTable(title: string, outcomes: readonly PeerOutcome[]): void {
+/** The standard load table: one row per peer, the direct-to-origin ceiling on top, then `extraColumns`. */
+export function printLoadTable(title: string, outcomes: readonly PeerOutcome[], extraColumns: readonly string[] = []): void {
   const ceiling = outcomes.find((o) => o.peer === 'direct')?.figures;
   const rows = outcomes.map((o): Cell[] => {
     const f = o.figures;
-    if (f === undefined) return [o.peer, `not measured: ${o.error ?? 'unknown'}`, '', '', '', '', '', '', '', '', ''];
+    const extras = extraColumns.map((c): Cell => o.extra?.[c] ?? '-');
+    if (f === undefined) return [o.peer, `not measured: ${o.error ?? 'unknown'}`, '', '', '', '', '', '', '', '', '', '', ...extraColumns.map(() => '')];
     const share = ceiling === undefined || o.peer === 'direct' ? '' : `${fmt((100 * f.rps) / ceiling.rps, 1)}%`;
-    return [o.peer, fmt(f.rps), share, f.p50, f.p90, f.p99, f.max, `${fmt(f.ok)}/${fmt(f.sent)}`, f.losses, f.errors,
-      fmt(f.cpuUsPerReq, 1)];
+    return [o.peer, fmt(f.rps), share, f.p50, f.p90, f.p99, f.max, `${fmt(f.ok)}/${fmt(f.sent)}`, f.losses, f.retransmits, f.errors,
+      fmt(f.cpuUsPerReq, 1), ...extras];
   });
-  printTable(title, ['peer', 'req/s', 'of ceiling', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', 'ok/sent', 'lost', 'errors', 'CPU µs/req'], rows);
+  const columns = ['peer', 'req/s', 'of ceiling', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', 'ok/sent', 'lost', 'retx', 'errors', 'CPU µs/req'];
+  printTable(title, [...columns, ...extraColumns], rows);
 }

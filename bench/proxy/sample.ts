@@ -25,6 +25,8 @@ export interface Figures {
   readonly ok: number;
   readonly sent: number;
   readonly losses: number;
+  /** Load-generator retransmissions (only when the scenario turns them on): each is a datagram lost somewhere. */
+  readonly retransmits: number;
   readonly errors: number;
   readonly cpuUsPerReq: number;
   readonly cpuShare: number;
@@ -73,6 +75,7 @@ export function summarise(samples: readonly Sample[]): Figures {
     ok: m((s) => s.report.ok),
     sent: m((s) => s.report.sent),
     losses: m((s) => s.report.timeouts),
+    retransmits: m((s) => s.report.retransmits),
     errors: m((s) => s.report.errors + s.report.rst),
     cpuUsPerReq: m((s) => s.cpuUsPerReq),
     cpuShare: m((s) => s.cpuShare),
