@@ -14,11 +14,12 @@ const DOMAIN = 'starfish.test';
 const FIRST_INDEX = 254 * 211;
 
 let dir: string;
-let tokens: RunningTokenService;
-let sim: RunningSimulator;
-let gateway: RunningGateway;
+let tokens: RunningTokenService | undefined;
+let sim: RunningSimulator | undefined;
+let gateway: RunningGateway | undefined;
 let gw: string;
 let device: string;
+let tokenUrl: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cli-client-gw-'));
@@ -29,33 +30,38 @@ before(async () => {
     ],
   });
   assert.ok(accounts.ok);
-  tokens = await startTokenService({ accounts: accounts.value, host: '127.0.0.1', port: 0 });
-  sim = await startSimulator({
+  const t = await startTokenService({ accounts: accounts.value, host: '127.0.0.1', port: 0 });
+  tokens = t;
+  tokenUrl = t.url;
+  const s = await startSimulator({
     devices: 2, domain: DOMAIN, dnsHost: '127.0.0.1', dnsPort: 0, delayMs: 2, plugtest: 1, observePeriodMs: 300, firstAddressIndex: FIRST_INDEX, logLevel: 'silent',
   });
+  sim = s;
   const config = parseConfig({
     listen: [{ host: '127.0.0.1', port: 0 }],
     local: { names: ['localhost', '127.0.0.1'] },
-    resolver: { domains: [{ name: DOMAIN, dnsServers: [`127.0.0.1:${sim.dns.port}`] }] },
+    resolver: { domains: [{ name: DOMAIN, dnsServers: [`127.0.0.1:${s.dns.port}`] }] },
     sessions: { store: { kind: 'sqlite', path: join(dir, 'sessions.db') } },
-    auth: { jwksUrl: tokens.jwksUrl, issuer: tokens.issuer, audience: tokens.audience },
+    auth: { jwksUrl: t.jwksUrl, issuer: t.issuer, audience: t.audience },
   });
   assert.ok(config.ok, config.ok ? '' : config.error.join('\n'));
-  gateway = await startGateway(config.value, { logLevel: 'silent' });
-  gw = `127.0.0.1:${gateway.port}`;
-  device = sim.fleet.devices[0]?.identity.name ?? '';
+  const g = await startGateway(config.value, { logLevel: 'silent' });
+  gateway = g;
+  gw = `127.0.0.1:${g.port}`;
+  device = s.fleet.devices[0]?.identity.name ?? '';
   assert.match(device, /^SSN[0-9A-F]{16}\.starfish\.test$/);
 });
 
 after(async () => {
-  await gateway.close();
-  await sim.close();
-  await tokens.close();
+  // Defensive: `before` may have failed part-way (e.g. the address block was taken).
+  await gateway?.close();
+  await sim?.close();
+  await tokens?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const login = (statePath: string, id = 'alice', secret = 'wonderland'): ReturnType<typeof runCli> =>
-  runCli(['login', '--gateway', gw, '--token-url', tokens.url, '--client-id', id, '--client-secret', secret], statePath);
+  runCli(['login', '--gateway', gw, '--token-url', tokenUrl, '--client-id', id, '--client-secret', secret], statePath);
 
 test('the walk-through: login with client credentials, get, discover, observe, status, logout', async () => {
   const s = scratch();
