@@ -1,5 +1,6 @@
 // `coap-gateway demo`: runs the all-in-one demo and prints how to use it (stable flags and --json line).
 import type { Command } from 'commander';
+import { stopSignal } from '../stop-signal.js';
 import { startDemo, type DemoInfo } from '../../app/index.js';
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -62,16 +63,9 @@ export function register(program: Command): void {
         ...(opts.accounts === undefined ? {} : { accountsFile: opts.accounts }),
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       });
+      const stopped = stopSignal();
       process.stdout.write(opts.json === true ? `${JSON.stringify(demo.info)}\n` : text(demo.info));
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       await demo.close();
       if (opts.json !== true) process.stdout.write('demo stopped\n');
     });

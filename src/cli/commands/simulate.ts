@@ -119,15 +119,7 @@ export function register(program: Command): void {
         ...(options.hostsFile === undefined ? {} : { hostsFile: options.hostsFile }),
       });
       // Handlers first: a script may signal as soon as it has read the report.
-      const stopped = new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      const stopped = stopSignal();
       process.stdout.write(report(sim, options));
       await stopped;
       await sim.close();
