@@ -1,5 +1,6 @@
 // `coap-gateway simulate`: runs the mesh simulator (devices on 127.x.y.z + their DNS server) until a signal.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { stopSignal } from '../stop-signal.js';
 import { startSimulator, type RunningSimulator } from '../../app/index.js';
 
 interface SimulateOptions {
