@@ -26,7 +26,9 @@ export interface Core {
   readonly logger: Logger;
   readonly counters: CoreCounters;
   readonly closed: boolean;
-  send(peer: Peer, datagram: Buffer): void;
+  sendDatagram(peer: Peer, datagram: Buffer): void;
+  /** The peer of an address, created when new (its first message ID drawn at random, RFC 7252 §4.4). */
+  peerFor(address: PeerAddress): Peer;
   /** A message ID of ours for this peer, not in use by a pending CON (RFC 7252 §4.4). */
   nextMessageId(peer: Peer): number;
   /** The next value of the endpoint-wide 24-bit Observe sequence (RFC 7641 §4.4). */

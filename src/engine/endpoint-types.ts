@@ -1,8 +1,9 @@
 // Endpoint types: the public contract of one RFC 7252 endpoint (server, client, Observe, stats).
-import type { Clock, Random } from '../base/index.js';
+import type { Clock, Random, Result } from '../base/index.js';
 import type { CoapOption, Message } from '../coap/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { DatagramTransport, PeerAddress } from '../transport/index.js';
+import type { RequestError } from './request-error.js';
 import type { Timing, DerivedTiming } from './timing.js';
 
 /** Memory bounds of one endpoint. */
@@ -85,6 +86,15 @@ export interface ServerObserver {
   notify(response: OutgoingResponse, options?: { readonly confirmable?: boolean }): void;
   /** Removes the observer; sends `final` (without Observe) when given. */
   end(final?: OutgoingResponse): void;
+  /**
+   * Re-targets the observer to another socket of the same client (a session that moved): later
+   * notifications go to `to` with the same token, message IDs of that peer and its RST/deregistration
+   * handling (RFC 7641 §3.6); `from` becomes `to`. A notification in flight to the old address is
+   * dropped, and the next one is CON, so the new socket confirms its interest (RFC 7641 §4.5).
+   * Returns false (nothing changes) when the observer ended, its first response is still pending, or
+   * `to` is at the per-peer observer cap; an entry of `to` with the same token is replaced (§4.1).
+   */
+  moveTo(to: PeerAddress): boolean;
 }
 
 /** One incoming request as the handler sees it. */
@@ -103,11 +113,42 @@ export interface ServerExchange {
   /** Sends the empty ACK now (CON requests only; RFC 7252 §5.2.2). */
   accept(): void;
   /**
+   * Ends the exchange with no response (RFC 7967 No-Response) and frees its state. No-Response acts on
+   * requests and responses only, not on reliability: a CON request still gets its empty ACK if it was
+   * not sent yet (RFC 7252 §4.2), and duplicates get it again (§4.5); a NON request gets nothing.
+   * An observer registered on this exchange stays registered. Ignored once the exchange is closed.
+   */
+  drop(): void;
+  /**
    * Registers the requester as an observer (only when observeRequested and under the per-peer cap;
    * else undefined, and the response goes out without Observe). The response
    * given by respond() or the observer's first notify() then carries Observe. `onEnd` is called once.
    */
   observe(onEnd?: (reason: ObserverEndReason) => void): ServerObserver | undefined;
+}
+
+/** A message sent outside any exchange with Endpoint.send(). */
+export interface OutgoingMessage {
+  /** A response code (2.00-5.31): requests go through request(), pings through ping(). */
+  readonly code: number;
+  /** Default empty. */
+  readonly token?: Buffer;
+  readonly options?: readonly CoapOption[];
+  readonly payload?: Buffer;
+}
+
+export interface SendOptions {
+  /** CON, retransmitted with back-off until ACK or RST (RFC 7252 §4.2); default NON. */
+  readonly confirmable?: boolean;
+  /**
+   * The peer rejected the message with RST (RFC 7252 §4.2/§4.3). For a NON the message ID is
+   * remembered for NON_LIFETIME (§4.8.2) only when this callback is given.
+   */
+  readonly onReset?: () => void;
+  /** CON only: the ACK came. */
+  readonly onAck?: () => void;
+  /** CON only: no ACK after MAX_RETRANSMIT retransmissions. */
+  readonly onTimeout?: () => void;
 }
 
 export type RequestHandler = (exchange: ServerExchange) => void;
@@ -185,8 +226,19 @@ export interface Endpoint {
     callbacks: ObserveCallbacks,
     options?: RequestOptions,
   ): ClientObservation;
-  /** CoAP ping (RFC 7252 §4.3): empty CON, resolves with the round trip in ms when the RST comes. */
+  /**
+   * CoAP ping (RFC 7252 §4.3): empty CON, resolves with the round trip in ms when the RST comes.
+   * Rejects with RequestError 'timeout' after `timeoutMs` (or, without it, once MAX_RETRANSMIT
+   * retransmissions went unanswered), 'cancelled' on abort, 'closed' on close; nothing is left behind.
+   */
   ping(to: PeerAddress, options?: RequestOptions): Promise<number>;
+  /**
+   * Sends one message to a peer outside any exchange (e.g. "your session ended"), with this endpoint's
+   * own message IDs toward that peer (RFC 7252 §4.4) and its ACK/RST matching. NON unless
+   * `confirmable`; a CON is retransmitted until ACK, RST or MAX_RETRANSMIT (§4.2). Returns the message
+   * ID; 'invalid' for a code that is not a response code or a token over 8 bytes, 'closed' when closed.
+   */
+  send(to: PeerAddress, message: OutgoingMessage, options?: SendOptions): Result<number, RequestError>;
   stats(): EndpointStats;
   /** Fails everything pending with 'closed', ends observers, clears timers, closes the transport. */
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 // Endpoint: composes timers, peers, dedup, exchanges and Observe into one RFC 7252 endpoint.
-import { cryptoRandom, systemClock, type Clock, type Random } from '../base/index.js';
+import { cryptoRandom, systemClock, type Clock, type Random, type Result } from '../base/index.js';
 import { Code, EMPTY_BUFFER, isRequestCode, MessageType, type CoapOption, type Message } from '../coap/index.js';
 import { silentLogger, type Logger } from '../telemetry/index.js';
 import type { DatagramTransport, PeerAddress } from '../transport/index.js';
@@ -11,9 +11,11 @@ import type {
   EndpointOptions,
   EndpointStats,
   ObserveCallbacks,
+  OutgoingMessage,
   OutgoingRequest,
   RequestHandler,
   RequestOptions,
+  SendOptions,
   ServeOptions,
 } from './endpoint-types.js';
 import { ClientExchange, type ExchangeListener } from './exchanges/client-exchange.js';
@@ -21,6 +23,7 @@ import { Ping } from './exchanges/ping.js';
 import { resolveLimits } from './limits.js';
 import { Deduplicator } from './messaging/deduplicator.js';
 import { Inbound, type InboundHost } from './messaging/inbound.js';
+import { sendUnsolicited } from './messaging/unsolicited.js';
 import { ClientObservationImpl } from './observe/client-observation.js';
 import { OBSERVE_MODULO, withObserve } from './observe/observe-option.js';
 import { Peer, peerKey, tokenLow } from './peer.js';
@@ -93,7 +96,7 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
 
   // --- Core -------------------------------------------------------------------------------------
 
-  send(peer: Peer, datagram: Buffer): void {
+  sendDatagram(peer: Peer, datagram: Buffer): void {
     this.transport.send(datagram, peer.address);
   }
 
@@ -191,15 +194,14 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
   ping(to: PeerAddress, options: RequestOptions = {}): Promise<number> {
     if (this.closed) return Promise.reject(new RequestError('closed', 'endpoint closed'));
     return new Promise<number>((resolve, reject) => {
-      const ping = new Ping(this, this.peerFor(to), resolve, reject, (p) => this.pings.delete(p));
+      const ping = new Ping(this, this.peerFor(to), options.timeoutMs, resolve, reject, (p) => this.pings.delete(p));
       this.pings.add(ping);
-      if (options.signal !== undefined) {
-        const signal = options.signal;
-        const onAbort = (): void => ping.fail('cancelled', 'aborted');
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-      }
+      ping.begin(options.signal);
     });
+  }
+
+  send(to: PeerAddress, message: OutgoingMessage, options: SendOptions = {}): Result<number, RequestError> {
+    return sendUnsolicited(this, to, message, options);
   }
 
   stats(): EndpointStats {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, MessageType, getOption, makeOptions, OptionNumber } from '../../src/coap/index.js';
-import { isRequestError } from '../../src/engine/index.js';
+import { isRequestError, type ServerExchange } from '../../src/engine/index.js';
 import { EngineWorld } from '../support/engine-world.js';
 import { assertNoLeaks } from '../support/leak-check.js';
 
@@ -95,4 +95,46 @@ test('tokens: random, of the configured length, echoed; a given token is used as
   const notRequest = client.request(server.local, { code: Code.CONTENT });
   await assert.rejects(notRequest, (e) => isRequestError(e, 'invalid'));
   await assertNoLeaks(w.clock, client, server);
+});
+
+test('drop() ends an exchange without a response: a CON still gets its empty ACK (again for duplicates), a NON nothing (RFC 7967)', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.scripted();
+  const held: ServerExchange[] = [];
+  let calls = 0;
+  server.serve((ex) => {
+    calls++;
+    if (ex.request.payload.toString() === 'now') ex.drop();
+    else held.push(ex);
+  });
+  const tok = Buffer.from([0x2a]);
+  client.send(server.local, { type: MessageType.CON, code: Code.POST, messageId: 7, token: tok, payload: 'now' });
+  await w.advance(1);
+  const ack = client.takeOne();
+  assert.equal(ack.type, MessageType.ACK);
+  assert.equal(ack.code, 0, 'empty ACK, no response');
+  assert.equal(ack.messageId, 7);
+  assert.equal(server.stats().serverExchanges, 0, 'the exchange is freed');
+  client.send(server.local, { type: MessageType.CON, code: Code.POST, messageId: 7, token: tok, payload: 'now' });
+  await w.advance(1);
+  const again = client.takeOne();
+  assert.deepEqual([again.type, again.code, again.messageId], [MessageType.ACK, 0, 7], 'a duplicate gets the empty ACK again');
+  assert.equal(calls, 1, 'the duplicate is not handled twice');
+  // a CON already ACKed after the piggyback window: drop() sends nothing more
+  client.send(server.local, { type: MessageType.CON, code: Code.POST, messageId: 8, token: tok, payload: 'later' });
+  await w.advance(1000);
+  assert.equal(client.takeOne().code, 0);
+  const slow = held.shift();
+  assert.ok(slow !== undefined && slow.open);
+  slow.drop();
+  assert.equal(slow.open, false);
+  slow.respond({ code: Code.CHANGED });
+  // a NON: nothing at all
+  client.send(server.local, { type: MessageType.NON, code: Code.POST, messageId: 9, token: tok, payload: 'now' });
+  await w.advance(1000);
+  assert.deepEqual(client.takeAll(), [], 'no response after drop(), none for the NON');
+  assert.equal(server.stats().serverExchanges, 0);
+  await assertNoLeaks(w.clock, server);
+  await client.close();
 });

@@ -176,6 +176,30 @@ test('ping: empty CON answered by RST resolves with the round trip', async () =>
   await assertNoLeaks(w.clock, a, b);
 });
 
+test('ping honours timeoutMs: rejects with timeout at the deadline, stops retransmitting, leaves nothing behind', async () => {
+  const w = new EngineWorld();
+  const a = w.endpoint();
+  const silent = w.scripted();
+  await assert.rejects(w.run(a.ping(silent.address, { timeoutMs: 3000 })), (e) => isRequestError(e, 'timeout'));
+  assert.equal(w.clock.now(), 3000, 'rejected at the deadline, not after MAX_RETRANSMIT');
+  assert.deepEqual(silent.takeAll().map((r) => r.at), [0, 2000], 'the ping and one retransmission');
+  assert.equal(a.stats().transmissions, 0);
+  await w.advance(120_000);
+  assert.equal(silent.takeAll().length, 0, 'nothing sent after the deadline');
+  // an abort before the deadline wins, with kind cancelled; the deadline timer goes with it
+  const controller = new AbortController();
+  const aborted = a.ping(silent.address, { timeoutMs: 60_000, signal: controller.signal });
+  await w.advance(100);
+  controller.abort();
+  await assert.rejects(aborted, (e) => isRequestError(e, 'cancelled'));
+  assert.equal(a.stats().transmissions, 0);
+  // a live peer within the deadline still resolves with the round trip
+  const b = w.endpoint();
+  assert.equal(await w.run(a.ping(b.local, { timeoutMs: 3000 })), 0);
+  await assertNoLeaks(w.clock, a, b);
+  await silent.close();
+});
+
 test('engine events report retransmissions, give-ups, duplicates and malformed datagrams', async () => {
   const w = new EngineWorld();
   const client = w.endpoint();

@@ -162,7 +162,7 @@ export class ClientExchange implements Timed, TokenHolder, TransmissionOwner, Re
     } else {
       this.nonMessageId = messageId;
       this.peer.nonSent.set(messageId, this);
-      this.core.send(this.peer, datagram);
+      this.core.sendDatagram(this.peer, datagram);
     }
   }
 

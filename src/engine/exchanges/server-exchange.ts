@@ -57,7 +57,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     // RFC 7252 §5.2.2: the empty ACK; duplicates of the request get it again (§4.5).
     const ack = encode({ type: MessageType.ACK, code: 0, messageId: this.request.messageId, token: EMPTY, options: [], payload: EMPTY });
     if (this.entry !== undefined) this.entry.reply = ack;
-    this.core.send(this.peer, ack);
+    this.core.sendDatagram(this.peer, ack);
   }
 
   respond(response: OutgoingResponse): void {
@@ -92,7 +92,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
       // RFC 7252 §5.2.1: piggybacked in the ACK, same message ID and token; replayed for duplicates.
       const datagram = encode({ type: MessageType.ACK, code: response.code, messageId: request.messageId, token: request.token, options, payload });
       if (this.entry !== undefined) this.entry.reply = datagram;
-      core.send(this.peer, datagram);
+      core.sendDatagram(this.peer, datagram);
       observer?.confirmedNow();
       return;
     }
@@ -106,7 +106,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     } else {
       // RFC 7252 §5.2.3: a NON request gets a NON response.
       const datagram = encode({ type: MessageType.NON, code: response.code, messageId, token: request.token, options, payload });
-      core.send(this.peer, datagram);
+      core.sendDatagram(this.peer, datagram);
     }
   }
 
@@ -118,15 +118,16 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     // RFC 7641 §4.1: the same endpoint and token replace the existing entry instead of adding one.
     if (existing !== undefined) existing.replace();
     else if (this.peer.observers.size >= this.core.limits.observersPerPeer) return undefined;
-    const observer = new ServerObserverImpl(this.core, this.peer, this.request, this.from, this.request.token, this, onEnd);
+    const observer = new ServerObserverImpl(this.core, this.peer, this.request, this.request.token, this, onEnd);
     this.peer.observers.set(key, observer);
     this.observer = observer;
     return observer;
   }
 
-  /** The endpoint is closing: nothing more will be sent. */
-  abandon(): void {
-    if (this.state === DONE) return;
+  drop(): void {
+    if (!this.open) return;
+    // RFC 7967 leaves the reliability layer alone: a CON request is still acknowledged (RFC 7252 §4.2).
+    if (this.state === WAITING) this.accept();
     this.state = DONE;
     this.core.timers.cancel(this);
     this.release();

@@ -27,7 +27,6 @@ export interface InboundHost extends Core {
   readonly handler: RequestHandler | undefined;
   readonly serveOptions: ServeOptions;
   findPeer(address: PeerAddress): Peer | undefined;
-  peerFor(address: PeerAddress): Peer;
   /** Keeps the peer from being released until the datagram is handled. */
   holdPeer(peer: Peer): void;
   sendTo(address: PeerAddress, datagram: Buffer): void;
@@ -111,7 +110,7 @@ export class Inbound {
       // Not a server: RFC 7252 §4.2 rejects a CON it cannot process with RST.
       if (con) {
         entry.reply = emptyMessage(MessageType.RST, m.messageId);
-        host.send(peer, entry.reply);
+        host.sendDatagram(peer, entry.reply);
       }
       return;
     }
@@ -164,14 +163,14 @@ export class Inbound {
     if (con) {
       // RFC 7252 §5.2.2: the client ACKs a CON (separate) response; duplicates get the same ACK.
       entry.reply = emptyMessage(MessageType.ACK, m.messageId);
-      host.send(peer, entry.reply);
+      host.sendDatagram(peer, entry.reply);
     }
     holder.responseReceived(m);
   }
 
   /** RFC 7252 §4.5: a duplicate CON gets the stored reply again (if any); a duplicate NON nothing. */
   private duplicate(peer: Peer, messageId: number, reply: Buffer | undefined): void {
-    if (reply !== undefined) this.host.send(peer, reply);
+    if (reply !== undefined) this.host.sendDatagram(peer, reply);
     if (engineEvents.duplicate.hasSubscribers) {
       engineEvents.duplicate.publish({ local: this.host.local, peer: peer.address, messageId, replayed: reply !== undefined });
     }
@@ -201,7 +200,7 @@ export class Inbound {
    */
   private badOption(m: Message, peer: Peer, entry: { reply: Buffer | undefined }, option: number): void {
     if (m.type !== MessageType.CON) {
-      this.host.send(peer, emptyMessage(MessageType.RST, m.messageId));
+      this.host.sendDatagram(peer, emptyMessage(MessageType.RST, m.messageId));
       return;
     }
     entry.reply = encode({
@@ -212,6 +211,6 @@ export class Inbound {
       options: [],
       payload: Buffer.from(`unrecognized critical option ${option}`),
     });
-    this.host.send(peer, entry.reply);
+    this.host.sendDatagram(peer, entry.reply);
   }
 }

@@ -36,7 +36,7 @@ export class Transmission implements Timed, PendingCon {
     this.active = true;
     this.peer.transmissions.set(this.messageId, this);
     this.timeoutMs = t.ackTimeoutMs * (1 + this.core.random.float() * (t.ackRandomFactor - 1));
-    this.core.send(this.peer, this.datagram);
+    this.core.sendDatagram(this.peer, this.datagram);
     this.core.timers.scheduleIn(this, this.timeoutMs);
   }
 
@@ -68,7 +68,7 @@ export class Transmission implements Timed, PendingCon {
     if (engineEvents.retransmit.hasSubscribers) {
       engineEvents.retransmit.publish({ local: this.core.local, peer: this.peer.address, messageId: this.messageId, attempt: this.retransmissions });
     }
-    this.core.send(this.peer, this.datagram);
+    this.core.sendDatagram(this.peer, this.datagram);
     this.core.timers.scheduleIn(this, this.timeoutMs);
   }
 

@@ -29,13 +29,14 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
   private nonMessageId = -1;
   private nonSinceCon = 0;
   private lastConAt: number;
+  /** The next notification goes as CON (the observer moved to a socket that has not confirmed yet). */
+  private confirmNext = false;
   private onEnd: ((reason: ObserverEndReason) => void) | undefined;
 
   constructor(
     private readonly core: Core,
-    private readonly peer: Peer,
+    private peer: Peer,
     readonly request: Message,
-    readonly from: PeerAddress,
     readonly token: Buffer,
     private readonly first: FirstResponse,
     onEnd: ((reason: ObserverEndReason) => void) | undefined,
@@ -45,6 +46,10 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     // The registration itself shows the client's interest (RFC 7641 §4.5 counts from here).
     this.lastConAt = core.clock.now();
     core.counters.observers++;
+  }
+
+  get from(): PeerAddress {
+    return this.peer.address;
   }
 
   notify(response: OutgoingResponse, options?: { readonly confirmable?: boolean }): void {
@@ -63,6 +68,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     // RFC 7641 §4.5: a CON at least every N notifications and every 24 h; at most one CON in flight.
     const confirmable =
       options?.confirmable === true ||
+      this.confirmNext ||
       this.inflight !== undefined ||
       this.nonSinceCon + 1 >= core.limits.observeConEvery ||
       now - this.lastConAt >= core.limits.observeConIntervalMs;
@@ -81,6 +87,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
       this.inflight.replace(messageId, datagram);
     } else if (confirmable) {
       this.nonSinceCon = 0;
+      this.confirmNext = false;
       const t = new Transmission(core, this.peer, messageId, datagram, this);
       this.inflight = t;
       t.start();
@@ -89,7 +96,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
       this.forgetNon();
       this.nonMessageId = messageId;
       this.peer.nonSent.set(messageId, this);
-      core.send(this.peer, datagram);
+      core.sendDatagram(this.peer, datagram);
     }
   }
 
@@ -111,6 +118,33 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
       payload: final.payload ?? EMPTY,
     });
     new Transmission(this.core, this.peer, messageId, datagram, detached).start();
+  }
+
+  moveTo(to: PeerAddress): boolean {
+    if (!this.active || this.core.closed || this.first.open) return false;
+    const old = this.peer;
+    const target = this.core.peerFor(to);
+    if (target === old) return true;
+    const existing = target.observers.get(this.key);
+    if (existing === undefined && target.observers.size >= this.core.limits.observersPerPeer) {
+      this.core.release(target);
+      return false;
+    }
+    // The old socket hears nothing more: a CON in flight there stops, a NON there is forgotten.
+    if (this.inflight !== undefined) {
+      this.inflight.stop();
+      this.inflight = undefined;
+    }
+    this.forgetNon();
+    if (old.observers.get(this.key) === this) old.observers.delete(this.key);
+    // RFC 7641 §4.1: one entry per client endpoint and token.
+    existing?.replace();
+    this.peer = target;
+    target.observers.set(this.key, this);
+    // RFC 7641 §4.5: the new socket has not shown interest yet; a CON asks it (RST or silence ends it).
+    this.confirmNext = true;
+    this.core.release(old);
+    return true;
   }
 
   /** The separate first response (sent by the exchange) is our CON in flight. */
