@@ -61,8 +61,10 @@ export interface GatewayOptions {
   readonly verifier: TokenVerifier;
   readonly resolve: ResolveHost;
   /**
-   * Sends one datagram to a client outside any exchange: the NON 5.03 that tells a client its session
-   * was closed (the seed). app/ binds it to the downstream transport.
+   * Its presence marks the gateway that tells clients their session was closed (the seed's NON 5.03;
+   * app/ gives it to one listener per address family). The gateway no longer sends raw datagrams: the
+   * notice goes through `downstream.send()`, with the engine's message IDs (RFC 7252 §4.4), to clients
+   * of the downstream socket's address family. Kept for compatibility; the function is not called.
    */
   readonly sendToClient?: (datagram: Buffer, to: PeerAddress) => void;
   readonly clock: Clock;

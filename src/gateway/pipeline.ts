@@ -1,6 +1,6 @@
 // The gateway pipeline: hop-limit -> local-resources | session -> target -> authorize -> resolve -> observe | forward.
-import { Code, MessageType, OptionNumber, encode, methodName, type Message } from '../coap/index.js';
-import type { PeerAddress, ServerExchange } from '../engine/index.js';
+import { Code, OptionNumber, encode, methodName, type Message } from '../coap/index.js';
+import type { Endpoint, PeerAddress, ServerExchange } from '../engine/index.js';
 import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
 import { silentLogger } from '../telemetry/index.js';
 import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from './errors.js';
@@ -64,8 +64,6 @@ export function createGateway(o: GatewayOptions): Gateway {
     clock: o.clock,
     logger,
     onTraffic: (key) => o.sessions.touch(key),
-    sendToClient: o.sendToClient,
-    random: o.random,
   });
   const cache = settings.cacheEnabled ? new ResponseCache(o.clock, settings.cacheMaxEntries, settings.cacheMaxBytes) : undefined;
   const cacheStage = new CacheStage(cache);
@@ -76,9 +74,8 @@ export function createGateway(o: GatewayOptions): Gateway {
   function reply(exchange: ServerExchange, response: ResponseParts): void {
     if (!exchange.open) return;
     if (isSuppressed(exchange.request, response.code)) {
-      // RFC 7967 §2: the CON request is still acknowledged, the response not sent.
-      if (exchange.request.type === MessageType.CON) exchange.accept();
-      endWithoutResponse(exchange);
+      // RFC 7967 §2: no response; the engine still ACKs a CON request (RFC 7252 §4.2).
+      exchange.drop();
       return;
     }
     exchange.respond(response);
@@ -111,7 +108,6 @@ export function createGateway(o: GatewayOptions): Gateway {
     const principal = await sessionStage.require(clientKey);
     if (!principal.ok) return fail(exchange, principal.error);
     o.sessions.touch(clientKey);
-    if (request.code === Code.GET) relay.deregisterRelocated(clientKey, request.token);
     if (!target.ok) return fail(exchange, target.error);
     if (target.value.kind !== 'device') return;
     const device = target.value.target;
@@ -151,18 +147,12 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   function sendSessionClosed(session: Session): void {
     const to = peerOf(session.clientKey);
-    if (o.sendToClient === undefined || to === undefined) return;
+    if (!o.sendToClient || to === undefined || !reachable(o.downstream, to)) return;
     const parts = errorResponse(gatewayError('session-closed'));
     // The guide: "Gateway will send the client a non-confirmable CoAP response SERVICE_UNAVAILABLE_503".
-    const datagram = encode({
-      type: MessageType.NON,
-      code: parts.code,
-      messageId: o.random.int(0, 0x10000),
-      token: Buffer.alloc(0),
-      options: parts.options,
-      payload: parts.payload,
-    });
-    o.sendToClient(datagram, to);
+    // Through the engine, so its message ID is one of ours toward that client (RFC 7252 §4.4).
+    const sent = o.downstream.send(to, { code: parts.code, options: parts.options, payload: parts.payload });
+    if (!sent.ok) logger.debug({ err: sent.error.message, client: session.clientKey }, 'session-closed notice not sent');
   }
 
   return {
@@ -191,13 +181,9 @@ export function createGateway(o: GatewayOptions): Gateway {
   };
 }
 
-/**
- * Ends an exchange that gets no response (RFC 7967). The engine's ServerExchange has no public call for
- * this yet; its implementation's abandon() does exactly that, so use it when present.
- */
-function endWithoutResponse(exchange: ServerExchange): void {
-  const impl = exchange as ServerExchange & { abandon?: () => void };
-  if (typeof impl.abandon === 'function') impl.abandon();
+/** Whether the downstream socket can reach the client: same address family, as app/ binds one per family. */
+function reachable(downstream: Endpoint, to: PeerAddress): boolean {
+  return downstream.local.address.includes(':') === to.address.includes(':');
 }
 
 /** Observe is hop-by-hop (RFC 7641 §5): the gateway registers upstream itself. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Code, OptionNumber, decode, getUintOption, makeOptions, type Message } from '../../src/coap/index.js';
+import { Code, MessageType, OptionNumber, decode, getUintOption, makeOptions, type Message } from '../../src/coap/index.js';
 import type { Endpoint } from '../../src/engine/index.js';
+import type { ScriptedPeer } from '../support/scripted-peer.js';
 import { GATEWAY, GatewayWorld } from './gateway-world.js';
 
 function observeTime(w: GatewayWorld, c: Endpoint, token: string): { got: Message[]; ended: string[]; cancel: (mode?: 'proactive' | 'reactive') => Promise<void>; first: Promise<Message> } {
@@ -165,26 +166,49 @@ test('a device that stops answering for good ends the observation with 5.04 for 
   await w.leakCheck();
 });
 
-test('a sticky login from a new socket takes the observation along: notifications go there with the same token (SPEC §3.2)', async () => {
+/** Logs `account` in sticky from a new raw socket; returns it with the 2.01 taken. */
+async function stickyLoginFromNewSocket(w: GatewayWorld, token: string): Promise<ScriptedPeer> {
+  const b = w.scripted();
+  b.send(GATEWAY, { type: 0, code: Code.POST, messageId: 1, token: Buffer.from([1]), options: makeOptions([[OptionNumber.URI_PATH, 'sessions'], [OptionNumber.URI_QUERY, 'sticky=true']]), payload: token });
+  await w.clock.advanceAsync(100);
+  assert.equal(b.takeOne().code, Code.CREATED);
+  return b;
+}
+
+/** Advances in small steps, ACKing every CON the raw socket gets (as a live client does); returns what came. */
+async function receiveAcking(w: GatewayWorld, p: ScriptedPeer, ms: number): Promise<Message[]> {
+  const got: Message[] = [];
+  for (let t = 0; t < ms; t += 250) {
+    await w.clock.advanceAsync(250);
+    for (const { message } of p.takeAll()) {
+      got.push(message);
+      if (message.type === MessageType.CON) p.send(GATEWAY, { type: MessageType.ACK, code: 0, messageId: message.messageId });
+    }
+  }
+  return got;
+}
+
+test('a sticky login from a new socket takes the observation along: same token, CON notifications now and then (SPEC §3.2, RFC 7641 §4.5)', async () => {
   const w = await GatewayWorld.create();
   const device = w.device(0);
   const a = w.client();
   await w.login(a, 'all:erin:1', true);
   const oa = observeTime(w, a, 'tokA');
   await w.run(oa.first);
-  const b = w.scripted();
-  b.send(GATEWAY, { type: 0, code: Code.POST, messageId: 1, token: Buffer.from([1]), options: makeOptions([[OptionNumber.URI_PATH, 'sessions'], [OptionNumber.URI_QUERY, 'sticky=true']]), payload: 'all:erin:1' });
-  await w.clock.advanceAsync(100);
-  assert.equal(b.takeOne().code, Code.CREATED);
+  const b = await stickyLoginFromNewSocket(w, 'all:erin:1');
   const atA = oa.got.length;
-  await w.clock.advanceAsync(11_000);
-  const moved = b.takeAll().map((r) => r.message);
-  assert.ok(moved.length >= 2, `notifications at the new socket: ${moved.length}`);
+  const moved = await receiveAcking(w, b, 30_000);
+  assert.ok(moved.length >= 6, `notifications at the new socket: ${moved.length}`);
   for (const m of moved) {
     assert.deepEqual(m.token, Buffer.from('tokA'));
     assert.equal(m.code, Code.CONTENT);
     assert.ok(getUintOption(m, OptionNumber.OBSERVE) !== undefined);
   }
+  // the engine sends them: the first asks the new socket to confirm, then at least every 5th is CON
+  assert.equal(moved[0]?.type, MessageType.CON, 'the first notification at the new socket is CON');
+  const types = moved.map((m) => m.type);
+  for (let i = 0; i + 5 <= types.length; i++) assert.ok(types.slice(i, i + 5).includes(MessageType.CON), `a CON among notifications ${i}..${i + 4}: ${types.join('')}`);
+  assert.equal(new Set(moved.map((m) => m.messageId)).size, moved.length, 'a new message ID each');
   assert.equal(oa.got.length, atA, 'the old socket hears nothing more');
   assert.equal(device.observerCount('/time'), 1);
   // the new socket deregisters with the same token (RFC 7641 §3.6)
@@ -192,6 +216,35 @@ test('a sticky login from a new socket takes the observation along: notification
   await w.clock.advanceAsync(11_000);
   b.takeAll();
   assert.equal(device.observerCount('/time'), 0);
+  assert.equal(w.gateway.stats().subscribers, 0);
+  await w.run(oa.cancel('reactive'));
+  await w.leakCheck();
+});
+
+test('an RST from the new socket to a moved notification ends that subscriber; the last one cancels upstream (RFC 7641 §3.6)', async () => {
+  const w = await GatewayWorld.create();
+  const device = w.device(0);
+  const a = w.client();
+  await w.login(a, 'all:erin:1', true);
+  const oa = observeTime(w, a, 'tokA');
+  await w.run(oa.first);
+  const b = await stickyLoginFromNewSocket(w, 'all:erin:1');
+  assert.equal(w.gateway.stats().subscribers, 1);
+  // the new socket does not know the token: it rejects the first notification
+  let rejected = 0;
+  for (let t = 0; t < 20_000 && rejected === 0; t += 250) {
+    await w.clock.advanceAsync(250);
+    for (const { message } of b.takeAll()) {
+      b.send(GATEWAY, { type: MessageType.RST, code: 0, messageId: message.messageId });
+      rejected++;
+    }
+  }
+  assert.equal(rejected, 1);
+  await w.clock.advanceAsync(11_000);
+  assert.deepEqual(b.takeAll(), [], 'nothing more after the RST');
+  assert.equal(w.gateway.stats().subscribers, 0);
+  assert.equal(w.gateway.stats().observations, 0);
+  assert.equal(device.observerCount('/time'), 0, 'the upstream observation was cancelled');
   await w.run(oa.cancel('reactive'));
   await w.leakCheck();
 });

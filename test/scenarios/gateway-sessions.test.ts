@@ -33,9 +33,11 @@ test('idle sessions close with a NON 5.03 to the client; then requests get 4.01;
   const w = await GatewayWorld.create({ maxIdleMs: 3000, graceMs: 1000 });
   const idle = w.scripted();
   const busy = w.client();
-  idle.send(GATEWAY, { type: MessageType.CON, code: Code.POST, messageId: 1, token: Buffer.from([1]), options: makeOptions([[OptionNumber.URI_PATH, 'sessions']]), payload: 'all:alice' });
+  // a NON login gets a NON 2.01: a message ID of the gateway's own sequence toward this client
+  idle.send(GATEWAY, { type: MessageType.NON, code: Code.POST, messageId: 1, token: Buffer.from([1]), options: makeOptions([[OptionNumber.URI_PATH, 'sessions']]), payload: 'all:alice' });
   await w.clock.advanceAsync(100);
-  assert.equal(idle.takeOne().code, Code.CREATED);
+  const created = idle.takeOne();
+  assert.equal(created.code, Code.CREATED);
   assert.equal((await w.login(busy, 'all:bob')).code, Code.CREATED);
   for (let i = 0; i < 5; i++) {
     await w.clock.advanceAsync(1000);
@@ -47,7 +49,9 @@ test('idle sessions close with a NON 5.03 to the client; then requests get 4.01;
   assert.equal(got.length, 1, 'one NON 5.03');
   assert.equal(got[0]?.type, MessageType.NON);
   assert.equal(got[0]?.code, Code.SERVICE_UNAVAILABLE);
-  assert.equal(w.sentToClients.length, 1);
+  // sent by the engine (RFC 7252 §4.4: the next of its message IDs toward this client), not as a raw datagram
+  assert.equal(got[0]?.messageId, (created.messageId + 1) & 0xffff);
+  assert.equal(w.sentToClients.length, 0);
   idle.send(GATEWAY, { type: MessageType.CON, code: Code.GET, messageId: 2, token: Buffer.from([2]), options: w.proxied('/time').options ?? [] });
   await w.clock.advanceAsync(100);
   assert.equal(idle.takeOne().code, Code.UNAUTHORIZED);

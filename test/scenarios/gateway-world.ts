@@ -173,6 +173,9 @@ export class GatewayWorld {
     for (const p of this.peers) await p.close();
     const lifetime = Math.max(this.downstream.timing.exchangeLifetimeMs, this.upstream.timing.exchangeLifetimeMs);
     await this.clock.advanceAsync(lifetime + 1000, 1000);
+    // Sessions that went idle meanwhile got their NON 5.03 through the engine, whose peer keeps that
+    // message ID reserved for one more EXCHANGE_LIFETIME (RFC 7252 §4.4).
+    await this.clock.advanceAsync(lifetime + 1000, 1000);
     assert.deepEqual(this.gateway.stats(), { inFlight: 0, deviceQueues: 0, waiting: 0, observations: 0, subscribers: 0, coalescing: 0 }, 'gateway state left');
     const idle = { peers: 0, exchanges: 0, clientExchanges: 0, serverExchanges: 0, transmissions: 0, dedupEntries: 0, timers: 0, observers: 0, observations: 0, queued: 0 };
     assert.deepEqual(this.downstream.stats(), idle, 'downstream endpoint state left');

@@ -1,9 +1,7 @@
 // Observe relay (RFC 7641 §5): one upstream observation per device resource, shared by its subscribers.
 import type { Clock, TimerHandle } from '../../base/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import type { ClientObservation, PeerAddress, ServerExchange } from '../../engine/index.js';
-import type { Random } from '../../base/index.js';
-import { RelocatedObserver, type RelayObserver } from './relocated-observer.js';
+import type { ClientObservation, PeerAddress, ServerExchange, ServerObserver } from '../../engine/index.js';
 import { clientKeyOf } from '../../sessions/index.js';
 import { OptionNumber, getUintOption, hasOption, isNoCacheKey, isUnsafe, type Message } from '../../coap/index.js';
 import { errorResponse, gatewayError, type ResponseParts } from '../errors.js';
@@ -12,12 +10,10 @@ import { toClient, type UpstreamRequest } from '../translate.js';
 import { acquireDevice, deviceKey, upstreamFailure, type ForwardContext } from './forward-stage.js';
 
 interface Subscriber {
-  readonly observer: RelayObserver;
-  readonly token: Buffer;
-  readonly clientKey: string;
+  readonly observer: ServerObserver;
+  /** The client socket; a sticky login moves it (SPEC §3.2). */
+  clientKey: string;
   readonly observation: Observation;
-  /** Moved to a new socket by a sticky login (notifications sent by the gateway itself). */
-  readonly relocated: boolean;
 }
 
 interface Observation {
@@ -44,9 +40,6 @@ export interface ObserveRelayOptions {
   readonly logger: Logger;
   /** Called for each notification a client gets (SPEC §3.2: notifications count as traffic). */
   readonly onTraffic: (clientKey: string) => void;
-  /** Sends a datagram to a client outside the engine (notifications of moved subscribers). */
-  readonly sendToClient?: ((datagram: Buffer, to: PeerAddress) => void) | undefined;
-  readonly random: Random;
 }
 
 /** RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
@@ -221,7 +214,7 @@ export class ObserveRelay {
       exchange.respond(first);
       return;
     }
-    const sub: Subscriber = { observer, token: exchange.request.token, clientKey: key, observation: obs, relocated: false };
+    const sub: Subscriber = { observer, clientKey: key, observation: obs };
     holder.sub = sub;
     this.link(sub);
     exchange.respond(first);
@@ -240,31 +233,25 @@ export class ObserveRelay {
 
   /**
    * SPEC §3.2: a sticky login moved the session from `oldKey` to the socket `to`: its subscriptions
-   * follow, with their tokens. The old socket hears nothing more.
+   * follow, with their tokens. The engine re-targets each observer, so the new socket gets CON
+   * notifications now and then (RFC 7641 §4.5), and its RST or a deregistration ends the share (§3.6).
+   * The old socket hears nothing more.
    */
   moveClient(oldKey: string, newKey: string, to: PeerAddress): void {
     const subs = this.byClient.get(oldKey);
-    const send = this.o.sendToClient;
-    if (subs === undefined || send === undefined) return;
-    for (const old of [...subs]) {
-      const holder: { sub?: Subscriber } = {};
-      const observer = new RelocatedObserver(old.token, to, send, this.o.random, () => {
-        if (holder.sub !== undefined) this.removeSubscriber(holder.sub);
-      });
-      const sub: Subscriber = { observer, token: old.token, clientKey: newKey, observation: old.observation, relocated: true };
-      holder.sub = sub;
-      this.link(sub);
-      // Unlinked first, so ending the engine observer does not look like the last subscriber leaving.
-      this.unlink(old);
-      old.observer.end();
-    }
-  }
-
-  /** RFC 7641 §3.6: a GET with a moved subscriber's token (Observe 1 or none) deregisters it. */
-  deregisterRelocated(clientKey: string, token: Buffer): void {
-    const subs = this.byClient.get(clientKey);
     if (subs === undefined) return;
-    for (const s of [...subs]) if (s.relocated && s.token.equals(token)) s.observer.end();
+    for (const sub of [...subs]) {
+      this.unlink(sub);
+      if (!sub.observer.moveTo(to)) {
+        // The new socket is at its observer cap: this share ends (the old socket must not hear more).
+        this.o.logger.debug({ client: newKey, host: sub.observation.host }, 'moved observer refused by the new socket');
+        this.removeSubscriber(sub);
+        sub.observer.end();
+        continue;
+      }
+      sub.clientKey = newKey;
+      this.link(sub);
+    }
   }
 
   private unlink(sub: Subscriber): void {
