@@ -206,6 +206,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
             queueFullMaxAgeSec: config.forwarding.queueFullMaxAgeSec,
             maxInFlight: config.forwarding.maxInFlight,
             defaultHopLimit: config.forwarding.defaultHopLimit,
+            clientRequestsPerSec: config.forwarding.clientRequestsPerSec,
+            clientBurst: config.forwarding.clientBurst,
             sessionLimit: config.sessions.limitPerAccount,
             cacheEnabled: config.cache.enabled,
             cacheMaxEntries: config.cache.maxEntries,

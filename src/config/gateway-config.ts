@@ -9,7 +9,7 @@
  *   resolver:
  *     domains: [{ name: starfish.test, dnsServers: ["10.0.0.53:53"] }]
  *     allowIpLiterals: false
- *   forwarding: { upstreamDeadlineMs: 60s, nstartPerDevice: 1, deviceQueueLimit: 32, strictOptions: false }
+ *   forwarding: { upstreamDeadlineMs: 60s, nstartPerDevice: 1, deviceQueueLimit: 32, strictOptions: false, clientRequestsPerSec: 0 }
  *   client: { piggybackWindowMs: 300ms }
  *   upstream: { ackTimeoutMs: 4s, maxRetransmit: 4 }
  *   sessions: { limitPerAccount: 10, maxIdleMs: 4h, graceMs: 15m, store: { kind: sqlite, path: /var/lib/coap-gateway/sessions.db } }
@@ -62,6 +62,10 @@ export interface ForwardingConfig {
   readonly maxInFlight: number;
   /** RFC 8768: Hop-Limit inserted when the client sent none. */
   readonly defaultHopLimit: number;
+  /** Proxied requests per second per client socket; more get 4.29 with Max-Age (RFC 8516). 0 = no limit. */
+  readonly clientRequestsPerSec: number;
+  /** Requests a client may send at once before clientRequestsPerSec applies. */
+  readonly clientBurst: number;
 }
 
 export interface LocalConfig {
@@ -138,6 +142,8 @@ export const CONFIG_DEFAULTS = {
     queueFullMaxAgeSec: 5,
     maxInFlight: 10_000,
     defaultHopLimit: 16,
+    clientRequestsPerSec: 0,
+    clientBurst: 20,
   },
   client: { ackTimeoutMs: 2000, ackRandomFactor: 1.5, maxRetransmit: 4, piggybackWindowMs: 300 },
   // A slow mesh: raising ACK_TIMEOUT is always safe (RFC 7252 §4.8.1).

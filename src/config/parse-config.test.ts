@@ -122,3 +122,17 @@ test('loadConfig reads YAML and JSON, applies overrides, prefixes errors with th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('forwarding.clientRequestsPerSec: off by default, validated, with its burst', () => {
+  const d = parseConfig(MINIMAL);
+  assert.ok(d.ok);
+  assert.equal(d.value.forwarding.clientRequestsPerSec, 0);
+  const set = parseConfig({ ...MINIMAL, forwarding: { clientRequestsPerSec: 2.5, clientBurst: 5 } });
+  assert.ok(set.ok);
+  assert.equal(set.value.forwarding.clientRequestsPerSec, 2.5);
+  assert.equal(set.value.forwarding.clientBurst, 5);
+  const bad = parseConfig({ ...MINIMAL, forwarding: { clientRequestsPerSec: -1, clientBurst: 0 } });
+  assert.ok(!bad.ok);
+  assert.match(bad.error.join('\n'), /forwarding\.clientRequestsPerSec/);
+  assert.match(bad.error.join('\n'), /forwarding\.clientBurst/);
+});

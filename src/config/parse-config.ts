@@ -144,6 +144,8 @@ function readForwarding(r: FieldReader, top: RawObject): GatewayConfig['forwardi
     queueFullMaxAgeSec: r.int(o, 'queueFullMaxAgeSec', 'forwarding.queueFullMaxAgeSec', F.queueFullMaxAgeSec, 0, 3600),
     maxInFlight: r.int(o, 'maxInFlight', 'forwarding.maxInFlight', F.maxInFlight, 1, 10_000_000),
     defaultHopLimit: r.int(o, 'defaultHopLimit', 'forwarding.defaultHopLimit', F.defaultHopLimit, 1, 255),
+    clientRequestsPerSec: r.number(o, 'clientRequestsPerSec', 'forwarding.clientRequestsPerSec', F.clientRequestsPerSec, 0, 1_000_000),
+    clientBurst: r.int(o, 'clientBurst', 'forwarding.clientBurst', F.clientBurst, 1, 1_000_000),
   };
 }
 

@@ -24,6 +24,8 @@ const CATALOG = {
   'login-refused': { code: Code.UNAUTHORIZED, text: 'Token refused' },
   // RFC 8516: too many concurrent sessions for the account.
   'session-limit': { code: Code.TOO_MANY_REQUESTS, text: 'Session limit reached for this account' },
+  // RFC 8516 §3: a client over its request rate; Max-Age says when to retry.
+  'rate-limited': { code: Code.TOO_MANY_REQUESTS, text: 'Too many requests from this client' },
   'no-session-to-close': { code: Code.PRECONDITION_FAILED, text: 'No session to close on this socket' },
   'not-found': { code: Code.NOT_FOUND, text: 'No such resource on the gateway' },
   // RFC 7252 §5.8: unknown or unsupported method -> 4.05.

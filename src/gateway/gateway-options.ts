@@ -28,6 +28,12 @@ export interface GatewaySettings {
   readonly cacheEnabled: boolean;
   readonly cacheMaxEntries: number;
   readonly cacheMaxBytes: number;
+  /** RFC 7252 §4.6: largest datagram sent to a device; bigger requests get 4.13 (with Size1) or 4.00. */
+  readonly maxUpstreamMessageBytes: number;
+  /** Proxied requests per second per client socket (token bucket, 4.29 beyond it); 0 = no limit. */
+  readonly clientRequestsPerSec: number;
+  /** Requests a client may send at once before the rate applies. */
+  readonly clientBurst: number;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
@@ -45,6 +51,9 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
   cacheEnabled: true,
   cacheMaxEntries: 10_000,
   cacheMaxBytes: 16 * 1024 * 1024,
+  maxUpstreamMessageBytes: 1152,
+  clientRequestsPerSec: 0,
+  clientBurst: 20,
 });
 
 /** Resolves a device host name (already checked to be in a configured domain) or an IP literal. */

@@ -3,6 +3,7 @@ import { Code, OptionNumber, encode, methodName, type Message } from '../coap/in
 import type { Endpoint, PeerAddress, ServerExchange } from '../engine/index.js';
 import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
 import { silentLogger } from '../telemetry/index.js';
+import { limitUnverified } from './amplification.js';
 import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from './errors.js';
 import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type GatewayCacheStats, type GatewaySettings, type GatewayStats } from './gateway-options.js';
 import { isSuppressed } from './no-response.js';
@@ -14,11 +15,13 @@ import { authorizeStage } from './stages/authorize-stage.js';
 import { forwardStage, type ForwardContext } from './stages/forward-stage.js';
 import { createLocalResources } from './stages/local-resources.js';
 import { ObserveRelay } from './stages/observe-relay.js';
+import { RateLimitStage } from './stages/rate-limit-stage.js';
 import { resolveStage } from './stages/resolve-stage.js';
 import { SessionStage } from './stages/session-stage.js';
 import { selfAddresses, targetStage, type SelfIdentity } from './stages/target-stage.js';
 import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
+import { oversizeResponse } from './upstream/request-size.js';
 import { ResponseCache } from './upstream/response-cache.js';
 import { CacheStage } from './stages/cache-stage.js';
 
@@ -67,6 +70,7 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
   const cache = settings.cacheEnabled ? new ResponseCache(o.clock, settings.cacheMaxEntries, settings.cacheMaxBytes) : undefined;
   const cacheStage = new CacheStage(cache);
+  const rateLimit = new RateLimitStage(o.clock, settings.clientRequestsPerSec, settings.clientBurst);
   let inFlight = 0;
   let closed = false;
 
@@ -82,6 +86,9 @@ export function createGateway(o: GatewayOptions): Gateway {
   }
 
   const fail = (exchange: ServerExchange, error: GatewayError): void => reply(exchange, errorResponse(error));
+  /** Before the session is known the source address is unverified: RFC 7252 §11.3 keeps the answer small. */
+  const failUnverified = (exchange: ServerExchange, error: GatewayError): void =>
+    reply(exchange, limitUnverified(errorResponse(error), encode(exchange.request).length, exchange.request.token.length));
 
   async function serveLocal(exchange: ServerExchange, message: Message, clientKey: string): Promise<void> {
     const found = await sessionStage.find(clientKey);
@@ -95,19 +102,21 @@ export function createGateway(o: GatewayOptions): Gateway {
     const request = exchange.request;
     const clientKey = clientKeyOf(exchange.from.address, exchange.from.port);
     const deadlineAt = o.clock.now() + settings.upstreamDeadlineMs;
-    if (closed) return fail(exchange, gatewayError('overloaded', 'Gateway is shutting down', 5));
+    if (closed) return failUnverified(exchange, gatewayError('overloaded', 'Gateway is shutting down', 5));
     if (!isProxyRequest(request)) return serveLocal(exchange, request, clientKey);
 
     const hop = nextHopLimit(request, settings.defaultHopLimit, identity);
-    if (!hop.ok) return fail(exchange, hop.error);
+    if (!hop.ok) return failUnverified(exchange, hop.error);
     const options = checkProxyRequestOptions(request, settings.strictOptions);
-    if (!options.ok) return fail(exchange, options.error);
+    if (!options.ok) return failUnverified(exchange, options.error);
     const target = targetStage(request, self);
     if (target.ok && target.value.kind === 'local') return serveLocal(exchange, target.value.message, clientKey);
 
     const principal = await sessionStage.require(clientKey);
-    if (!principal.ok) return fail(exchange, principal.error);
+    if (!principal.ok) return failUnverified(exchange, principal.error);
     o.sessions.touch(clientKey);
+    const allowedRate = rateLimit.take(clientKey);
+    if (!allowedRate.ok) return fail(exchange, allowedRate.error);
     if (!target.ok) return fail(exchange, target.error);
     if (target.value.kind !== 'device') return;
     const device = target.value.target;
@@ -115,13 +124,16 @@ export function createGateway(o: GatewayOptions): Gateway {
     if (!METHODS.has(request.code)) return fail(exchange, gatewayError('method-not-allowed', `Code ${request.code >>> 5}.${request.code & 31} is not a method the gateway forwards`));
     const allowed = authorizeStage(principal.value, device, request.code);
     if (!allowed.ok) return fail(exchange, allowed.error);
+    const upstreamRequest = tagBlockwiseUpload(stripObserve(toUpstream(request, device, hop.value)), clientKey);
+    // RFC 7252 §4.6: nothing larger than one IP packet is sent into the mesh.
+    const oversize = oversizeResponse(upstreamRequest, settings.maxUpstreamMessageBytes);
+    if (oversize !== undefined) return reply(exchange, oversize);
     if (inFlight >= settings.maxInFlight) return fail(exchange, gatewayError('overloaded', 'Gateway busy, retry later', settings.queueFullMaxAgeSec));
 
     inFlight++;
     try {
       const peer = await resolveStage(device, { domains: settings.domains, allowIpLiterals: settings.allowIpLiterals }, o.resolve);
       if (!peer.ok) return fail(exchange, peer.error);
-      const upstreamRequest = tagBlockwiseUpload(stripObserve(toUpstream(request, device, hop.value)), clientKey);
       if (exchange.observeRequested) {
         await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);
         return;
