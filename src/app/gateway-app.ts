@@ -191,7 +191,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
           sessions,
           verifier,
           resolve: resolvers.resolve,
-          ...(speaks ? { sendToClient: (datagram: Buffer, to: PeerAddress) => (to.address.includes(':') === (family === '6') ? transport.send(datagram, to) : undefined) } : {}),
+          announcesSessionClose: speaks,
           clock,
           random,
           logger,

@@ -3,7 +3,7 @@ import type { Clock, Result } from '../base/index.js';
 import {
   Code, ContentFormat, MessageType, OptionNumber, encodeUint, getOption, hasOption, type CoapOption, type Message,
 } from '../coap/index.js';
-import { RequestError, isRequestError, type Endpoint, type ObservationEndReason, type OutgoingRequest, type PeerAddress } from '../engine/index.js';
+import type { Endpoint, ObservationEndReason, OutgoingRequest, PeerAddress } from '../engine/index.js';
 import { completeBlock2, transfer, type SendRequest, type TransferProgress } from './block-transfer.js';
 import { requestOptions, type RequestSpec } from './request-spec.js';
 
@@ -97,28 +97,9 @@ export function createGatewayClient(connection: ClientConnection): GatewayClient
   };
 }
 
-/**
- * The engine's ping runs until its CON retransmissions give up (MAX_TRANSMIT_WAIT, RFC 7252 §4.8.2);
- * a user waiting for `status` gets the shorter deadline, through an abort.
- */
-async function ping(connection: ClientConnection, options: CallOptions): Promise<number> {
-  const controller = new AbortController();
-  let expired = false;
-  const timer = connection.clock.setTimer(() => {
-    expired = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await connection.endpoint.ping(connection.gateway, { timeoutMs: options.timeoutMs, signal: controller.signal });
-  } catch (e) {
-    if (expired && isRequestError(e, 'cancelled')) throw new RequestError('timeout', `no answer to the ping within ${options.timeoutMs} ms`);
-    throw e;
-  } finally {
-    connection.clock.clearTimer(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+/** CoAP ping (RFC 7252 §4.3) with the caller's deadline; the engine stops retransmitting at it. */
+function ping(connection: ClientConnection, options: CallOptions): Promise<number> {
+  return connection.endpoint.ping(connection.gateway, { timeoutMs: options.timeoutMs, ...(options.signal === undefined ? {} : { signal: options.signal }) });
 }
 
 function withEcho(options: readonly CoapOption[], echo: Buffer): CoapOption[] {

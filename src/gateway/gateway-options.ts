@@ -1,6 +1,6 @@
 // What a Gateway is built from (endpoints, services, settings) and what it reports (stats for leak checks).
 import type { Clock, Random, Result } from '../base/index.js';
-import type { Endpoint, PeerAddress } from '../engine/index.js';
+import type { Endpoint } from '../engine/index.js';
 import type { SessionService } from '../sessions/index.js';
 import type { TokenVerifier } from '../auth/index.js';
 import type { Resolution, ResolveFailure } from '../resolver/index.js';
@@ -70,12 +70,11 @@ export interface GatewayOptions {
   readonly verifier: TokenVerifier;
   readonly resolve: ResolveHost;
   /**
-   * Its presence marks the gateway that tells clients their session was closed (the seed's NON 5.03;
-   * app/ gives it to one listener per address family). The gateway no longer sends raw datagrams: the
-   * notice goes through `downstream.send()`, with the engine's message IDs (RFC 7252 §4.4), to clients
-   * of the downstream socket's address family. Kept for compatibility; the function is not called.
+   * Whether this gateway tells clients their session was closed (the seed's NON 5.03, sent through
+   * `downstream.send()` to clients of its socket's address family). With several listeners app/ sets it
+   * on one per family, so a client never gets the notice twice. Default true.
    */
-  readonly sendToClient?: (datagram: Buffer, to: PeerAddress) => void;
+  readonly announcesSessionClose?: boolean;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger?: Logger;

@@ -159,7 +159,7 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   function sendSessionClosed(session: Session): void {
     const to = peerOf(session.clientKey);
-    if (!o.sendToClient || to === undefined || !reachable(o.downstream, to)) return;
+    if (o.announcesSessionClose === false || to === undefined || !reachable(o.downstream, to)) return;
     const parts = errorResponse(gatewayError('session-closed'));
     // The guide: "Gateway will send the client a non-confirmable CoAP response SERVICE_UNAVAILABLE_503".
     // Through the engine, so its message ID is one of ours toward that client (RFC 7252 §4.4).

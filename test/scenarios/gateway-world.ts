@@ -61,7 +61,6 @@ export class GatewayWorld {
   readonly upstream: Endpoint;
   readonly sessions: SessionService;
   readonly gateway: Gateway;
-  readonly sentToClients: Array<{ datagram: Buffer; to: PeerAddress }> = [];
   /** Names the resolver was asked for, in order. */
   readonly resolved: string[] = [];
   fleet!: Fleet;
@@ -90,10 +89,6 @@ export class GatewayWorld {
       sessions: this.sessions,
       verifier: fakeVerifier,
       resolve: (host) => this.resolve(host),
-      sendToClient: (datagram, to) => {
-        this.sentToClients.push({ datagram, to });
-        downstreamTransport.send(datagram, to);
-      },
       clock: this.clock,
       random: seededRandom(14),
       settings: { domains: [DOMAIN], ...options.settings },
