@@ -34,6 +34,8 @@ export class ClientRelay {
     const front = createSocket('udp4');
     await new Promise<void>((done) => front.bind(0, '127.0.0.1', () => done()));
     const relay = new ClientRelay(front, gatewayPort);
+    // Datagrams for a client that is gone (a killed coap-client) must not take the relay down.
+    front.on('error', () => undefined);
     front.on('message', (data, rinfo) => void relay.fromClient(Buffer.from(data), rinfo.address, rinfo.port));
     return relay;
   }
@@ -75,6 +77,7 @@ export class ClientRelay {
       // A promise in the map: a second datagram of a new client must not open a second socket.
       up = new Promise<Socket>((done) => {
         const socket = createSocket('udp4');
+        socket.on('error', () => undefined);
         socket.on('message', (reply) => {
           const buf = Buffer.from(reply);
           if (!this.record('down', buf, key)) this.front.send(buf, port, address);
