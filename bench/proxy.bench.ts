@@ -70,19 +70,26 @@ async function main(): Promise<void> {
   console.log(`machine: ${m.nproc} cores, ${m.cpuModel}, node ${m.node}, libcoap ${m.libcoap}, load average ${m.loadavgAtStart}`);
   if (nproc < 2) console.log('note: one core only: proxies share it with the load generator; figures are not comparable to a 2-core run');
   const results: ScenarioResult[] = [];
-  try {
-    if (wants('s1')) results.push(await latency(ctx));
-    if (wants('s2')) {
-      const s2 = await throughput(ctx);
-      results.push(s2);
-      const half = await halfLoad(ctx, s2);
-      if (half !== undefined) results.push(half);
+  const timed = async (run: () => Promise<ScenarioResult | undefined>): Promise<ScenarioResult | undefined> => {
+    const t0 = Date.now();
+    const r = await run();
+    if (r !== undefined) {
+      results.push(r);
+      console.log(`(${r.id}: ${Math.round((Date.now() - t0) / 1000)} s)`);
     }
-    if (wants('s3')) results.push(await manyDevices(ctx));
-    if (wants('s4')) results.push(await memory(ctx));
+    return r;
+  };
+  try {
+    if (wants('s1')) await timed(() => latency(ctx));
+    if (wants('s2')) {
+      const s2 = await timed(() => throughput(ctx));
+      if (s2 !== undefined) await timed(() => halfLoad(ctx, s2));
+    }
+    if (wants('s3')) await timed(() => manyDevices(ctx));
+    if (wants('s4')) await timed(() => memory(ctx));
     if (wants('s5')) {
-      results.push(await slowMesh(ctx));
-      results.push(await deadDevices(ctx));
+      await timed(() => slowMesh(ctx));
+      await timed(() => deadDevices(ctx));
     }
   } finally {
     await stopAllChildren();

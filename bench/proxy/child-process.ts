@@ -20,6 +20,8 @@ export interface SpawnOptions {
   readonly core?: number;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** False for programs that ignore stdin EOF (libcoap): `stop` sends SIGTERM at once. Default true. */
+  readonly exitsOnEof?: boolean;
 }
 
 const live = new Set<ChildProcess>();
@@ -100,6 +102,7 @@ export function spawnChild(name: string, command: string, args: readonly string[
     async stop(): Promise<void> {
       if (ended) return;
       proc.stdin.end();
+      if (opts.exitsOnEof === false) proc.kill('SIGTERM');
       const escalate = async (signal: NodeJS.Signals, waitMs: number): Promise<boolean> => {
         const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), waitMs))]);
         if (!done && !ended) proc.kill(signal);

@@ -21,6 +21,8 @@ export interface LoadScenario {
   readonly load: Load;
   /** An unmeasured pass per peer first (fills caches, e.g. our DNS cache, libcoap's sessions). */
   readonly warm?: Load;
+  /** Only these peers get the warm pass (default: all). */
+  readonly warmPeers?: readonly PeerName[];
   /** Per-peer load overrides (e.g. a rate derived from an earlier scenario). */
   readonly loadFor?: (peer: PeerName) => Partial<Load>;
   readonly peers?: readonly PeerName[];
@@ -43,9 +45,9 @@ export async function runLoadScenario(ctx: BenchContext, s: LoadScenario): Promi
   const errors = new Map<PeerName, string>(failed);
   try {
     for (const peer of peers) {
-      if (s.warm === undefined) continue;
+      if (s.warm === undefined || (s.warmPeers !== undefined && !s.warmPeers.includes(peer.name))) continue;
       try {
-        await runLoadgen(ctx.tools, { ...s.warm, dest: peer.dest, uris: s.uris(peer, devices), core: ctx.loadCore,
+        await runLoadgen(ctx.tools, { timeoutMs: s.load.timeoutMs ?? 5000, ...s.warm, dest: peer.dest, uris: s.uris(peer, devices), core: ctx.loadCore,
           ...(peer.loginFile === undefined ? {} : { loginFile: peer.loginFile }) });
       } catch (e) {
         errors.set(peer.name, `warm-up failed: ${String(e).split('\n')[0] ?? ''}`);

@@ -29,29 +29,31 @@ type Probe = (ctx: BenchContext) => Promise<Map<PeerName, Delta | string>>;
 /** One unmeasured request per device first: our DNS cache warm, every peer's per-target state made. */
 async function warm(ctx: BenchContext, p: Peer, devices: readonly Device[], delayMs: number): Promise<void> {
   await runLoadgen(ctx.tools, { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients: Math.min(100, devices.length), window: 100,
-    count: devices.length, rampMs: 1000, retransmitMs: 2000, durationMs: 60_000, timeoutMs: delayMs + 10_000, core: ctx.loadCore,
+    count: devices.length, rampMs: ctx.quick ? 500 : 1000, retransmitMs: 2000, durationMs: 60_000, timeoutMs: delayMs + 10_000, core: ctx.loadCore,
     ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) });
 }
 
 /** Requests held open by a slow origin; memory read while all of them are in flight (one per device). */
 const inFlight: Probe = async (ctx) => {
-  const [clients, window, delayMs] = ctx.quick ? [20, 100, 3000] : [100, 100, 5000];
+  const [clients, window, delayMs] = ctx.quick ? [10, 100, 1500] : [100, 100, 5000];
   const { origin, devices } = await startBenchOrigin(ctx, clients * window, delayMs);
   const names = ctx.peers.filter((p) => p !== 'direct');
   const { peers, failed } = await startPeers(ctx, names, devices, { upstreamDeadlineMs: 60_000 });
   const out = new Map<PeerName, Delta | string>(failed);
   try {
     for (const p of peers) {
-      await warm(ctx, p, devices, delayMs);
+      // Ours resolves and caches each device name; the others keep nothing per device to warm.
+      if (p.name === 'ours') await warm(ctx, p, devices, delayMs);
       const before = await p.memory();
       const opts: LoadgenOptions = { dest: p.dest, uris: devices.map((d) => p.uri(d, 'x')), clients, window, once: true, rampMs: 500, retransmitMs: 2000,
-        durationMs: delayMs + 5000, timeoutMs: delayMs + 5000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) };
+        durationMs: delayMs + 5000, timeoutMs: delayMs + (ctx.quick ? 3000 : 5000), core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) };
       const run = runLoadgen(ctx.tools, opts);
-      await sleep(500 + Math.min(1500, delayMs / 2) + (p.loginFile === undefined ? 0 : 1000));
+      // The ramp (500 ms) is over and no answer is due before `delayMs` (>= 1.5 s): all of them are in flight.
+      await sleep(900);
       const during = await p.memory();
       const report = await run;
       const d = delta(before, during, clients * window);
-      out.set(p.name, report.ok === clients * window ? d : { ...d, note: `${report.ok}/${clients * window} answered within ${delayMs + 5000} ms` });
+      out.set(p.name, report.ok === clients * window ? d : { ...d, note: `${report.ok}/${clients * window} answered within ${opts.timeoutMs ?? 0} ms` });
     }
   } finally {
     await stopPeers(peers);
@@ -71,8 +73,8 @@ const midWrap: Probe = async (ctx) => {
     for (const p of peers) {
       if (device === undefined) break;
       const before = await p.memory();
-      const report = await runLoadgen(ctx.tools, { dest: p.dest, uris: [p.uri(device, 'x')], clients: 1, window: 16, count: 70_000,
-        durationMs: 120_000, timeoutMs: 2000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) });
+      const report = await runLoadgen(ctx.tools, { dest: p.dest, uris: [p.uri(device, 'x')], clients: 1, window: 32, count: 70_000,
+        durationMs: 120_000, timeoutMs: 1000, core: ctx.loadCore, ...(p.loginFile === undefined ? {} : { loginFile: p.loginFile }) });
       const after = await p.memory();
       out.set(p.name, { ...delta(before, after, 1), items: report.ok });
     }
@@ -87,7 +89,7 @@ const midWrap: Probe = async (ctx) => {
 async function oursHeld(ctx: BenchContext, kind: 'sessions' | 'subscribers'): Promise<Delta | string> {
   const q = ctx.quick;
   const sessions = kind === 'sessions';
-  const nDevices = sessions ? 1 : q ? 500 : 5000;
+  const nDevices = sessions ? 1 : q ? 200 : 5000;
   const { origin, devices } = await startBenchOrigin(ctx, nDevices);
   const { peers, failed } = await startPeers(ctx, ['ours'], devices);
   const p: Peer | undefined = peers[0];
@@ -95,7 +97,7 @@ async function oursHeld(ctx: BenchContext, kind: 'sessions' | 'subscribers'): Pr
     if (p === undefined || p.loginFile === undefined) return failed.get('ours') ?? 'not started';
     if (!sessions) await warm(ctx, p, devices, 0);
     const before = await p.memory();
-    const [clients, window] = sessions ? [q ? 2000 : 10_000, 1] : q ? [100, 50] : [500, 100];
+    const [clients, window] = sessions ? [q ? 1000 : 10_000, 1] : q ? [100, 20] : [500, 100];
     const held = await holdLoadgen(ctx.tools, {
       dest: p.dest, uris: devices.map((d) => p.uri(d, 'obs')), clients, window, loginFile: p.loginFile, core: ctx.loadCore,
       timeoutMs: 10_000, durationMs: 60_000, rampMs: sessions ? 0 : 1000, retransmitMs: 2000,
@@ -119,12 +121,18 @@ export async function memory(ctx: BenchContext): Promise<ScenarioResult> {
   console.log('\n== s4-memory: memory per session, in-flight exchange, subscriber; dedup state after a message ID wrap');
   const rows: { probe: string; byPeer: Map<PeerName, Delta | string> }[] = [];
   const withOurs = ctx.peers.includes('ours');
+  const t0 = Date.now();
+  const lap = (what: string): void => console.log(`  ${what} done (${Math.round((Date.now() - t0) / 1000)} s)`);
   if (withOurs) {
     rows.push({ probe: 'idle session', byPeer: new Map([['ours', await oursHeld(ctx, 'sessions')]]) });
+    lap('idle sessions');
     rows.push({ probe: 'observation subscriber', byPeer: new Map([['ours', await oursHeld(ctx, 'subscribers')]]) });
+    lap('subscribers');
   }
   rows.push({ probe: 'in-flight exchange', byPeer: await inFlight(ctx) });
+  lap('in-flight exchanges');
   rows.push({ probe: 'after 70,000 requests (MID wrap), total', byPeer: await midWrap(ctx) });
+  lap('message ID wrap');
   const cells: Cell[][] = [];
   const outcomes: PeerOutcome[] = [];
   for (const name of ctx.peers.filter((p) => p !== 'direct')) {

@@ -120,7 +120,7 @@ export async function waitForCoap(port: number, timeoutMs = 5000): Promise<void>
 export async function startLibcoap(core?: number): Promise<Peer> {
   const port = await freeUdpPort();
   const args = ['-A', '127.0.0.1', '-p', String(port), '-P', ',bench-proxy.invalid', '-v', '0'];
-  const child = spawnChild('libcoap', 'coap-server-notls', args, core === undefined ? {} : { core });
+  const child = spawnChild('libcoap', 'coap-server-notls', args, core === undefined ? { exitsOnEof: false } : { core, exitsOnEof: false });
   let up = false;
   const answering = waitForCoap(port).then(() => {
     up = true;
