@@ -195,8 +195,10 @@ export class ObserveRelay {
     const maxAgeSec = getUintOption(message, OptionNumber.MAX_AGE) ?? DEFAULT_MAX_AGE_SEC;
     obs.latest = { response, atMs: this.o.clock.now(), maxAgeMs: maxAgeSec * 1000 };
     this.armSilence(obs, silenceAfterMs(maxAgeSec * 1000));
+    // Those who waited get this state as their first response (RFC 7641 §3.1), not a second time as a notification.
+    const notified = [...obs.subscribers];
     for (const exchange of obs.pending.splice(0)) this.addSubscriber(obs, exchange, undefined, response);
-    for (const s of obs.subscribers) {
+    for (const s of notified) {
       // The device's CON stays CON to the client (the engine adds CONs as RFC 7641 §4.5 asks).
       s.observer.notify(response, { confirmable: message.type === 0 });
       this.o.onTraffic(s.clientKey);
