@@ -204,3 +204,25 @@ test('8 KB tokens posted to /sessions (plain and block-wise) are refused with 4.
   assert.equal(r.code, Code.CONTENT);
   await w.leakCheck();
 });
+
+test('a hostile device (garbage, truncated answers, RST to everything): clear 5.04 / 5.02 for its clients, others unaffected, nothing left', async () => {
+  const w = await GatewayWorld.create({ settings: { upstreamDeadlineMs: 3000 } });
+  const c = w.client();
+  assert.equal((await w.login(c)).code, Code.CREATED);
+  const expected: Array<['malformed' | 'truncated' | 'reset', number]> = [
+    ['malformed', Code.GATEWAY_TIMEOUT],
+    ['truncated', Code.GATEWAY_TIMEOUT],
+    ['reset', Code.BAD_GATEWAY],
+  ];
+  for (const [fault, code] of expected) {
+    w.device(0).setFault(fault);
+    const started = w.clock.now();
+    const r = await w.run(c.request(GATEWAY, w.proxied('/time')));
+    assert.equal(r.code, code, `${fault}: ${describe(r)} ${r.payload.toString()}`);
+    assert.ok(w.clock.now() - started <= 3500, `${fault}: answered within the deadline`);
+    assert.equal((await w.run(c.request(GATEWAY, w.proxied('/time', { device: 1 })))).code, Code.CONTENT, `${fault}: another device is served`);
+  }
+  w.device(0).setFault('none');
+  assert.equal((await w.run(c.request(GATEWAY, w.proxied('/time')))).code, Code.CONTENT, 'the device is served again once healthy');
+  await w.leakCheck();
+});
