@@ -16,6 +16,8 @@
  *   --observe          requests carry Observe 0 (RFC 7641 §3.1); a 2.xx with Observe holds the slot
  *   --once             every slot sends one request only; --hold: after the report, keep the sockets
  *                      (and ACK what arrives) until stdin is closed
+ * rps counts the 2.xx responses received inside the measured window; latency and codes cover the
+ * requests sent inside it (their responses may arrive during the drain that follows).
  * Responses are matched by token (8 bytes: client, slot, generation); an empty ACK by message ID. A CON
  * response is ACKed (RFC 7252 §5.2.2). URIs whose path is "silent" (a dead device) are counted apart:
  * the 5.04 a proxy answers for them is the expected result. Output: one JSON line (loadgen-report.h).
@@ -150,12 +152,13 @@ static void complete(int c, int s, uint8_t code, int has_observe, uint64_t t) {
     return;
   }
   st.total_done++;
+  /* Throughput: every 2.xx received inside the measured window, whenever its request left. */
+  if (t >= measure_start && t <= measure_end && (code >> 5) == 2 && !uris[sl->uri].silent) st.in_window++;
   if (sl->measured && uris[sl->uri].silent) {
     if (code == CODE(5, 4)) st.silent_504++; else st.silent_other++;
   } else if (sl->measured) {
     st.codes[code]++;
     if ((code >> 5) == 2) st.ok++; else st.errors++;
-    if (t <= measure_end && (code >> 5) == 2) st.in_window++;
     record_latency(t - sl->t0);
   }
   if (observe && has_observe && (code >> 5) == 2) { sl->state = HELD; st.held++; return; }
