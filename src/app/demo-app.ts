@@ -136,6 +136,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       delayMs: options.meshDelayMs ?? 20,
       logLevel,
       plugtest: Math.min(devices, 2),
+      // /time notifies every second, so a 5-second observe in the walk-through shows a few.
+      observePeriodMs: 1000,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     closers.push(() => simulator.close());
