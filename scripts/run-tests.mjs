@@ -1,4 +1,4 @@
-// Finds every *.test.ts under the given folders (default: src test) and runs them with node:test.
+// Finds every *.test.ts under the given folders (default: src test bench) and runs them with node:test.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ function walk(dir) {
     else if (name.endsWith('.test.ts')) files.push(p);
   }
 }
-for (const r of roots.length > 0 ? roots : ['src', 'test']) walk(r);
+for (const r of roots.length > 0 ? roots : ['src', 'test', 'bench']) walk(r);
 files.sort();
 if (files.length === 0) {
   console.error('no test files found');
