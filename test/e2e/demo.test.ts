@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { requireBinary } from '../support/libcoap.js';
+import { runCli, scratch } from './cli-client-harness.js';
 
 interface DemoJson {
   gateway: { host: string; port: number; uri: string };
@@ -105,6 +106,34 @@ test('two demos with --port 0 run side by side', async () => {
     assert.notEqual(a.info.dns.port, b.info.dns.port);
   } finally {
     await Promise.all([stop(a.child), stop(b.child)]);
+  }
+});
+
+test("the CLI client's walk-through against the demo: login, get, discover, observe, logout", async () => {
+  const { child, info } = await startDemo();
+  const s = scratch();
+  try {
+    const gw = `${info.gateway.host}:${info.gateway.port}`;
+    const device = info.devices[0]!;
+    const login = await runCli(['login', '--gateway', gw, '--token-url', info.tokenService.url, '--client-id', info.account.clientId, '--client-secret', info.account.clientSecret ?? ''], s.statePath);
+    assert.equal(login.code, 0, login.stderr);
+    const time = await runCli(['get', `${device}/time`], s.statePath);
+    assert.equal(time.code, 0, time.stderr);
+    assert.match(time.stdout, /2\.05 Content/);
+    const wkc = await runCli(['discover', device], s.statePath);
+    assert.equal(wkc.code, 0, wkc.stderr);
+    assert.match(wkc.stdout, /\/gpio/);
+    const obs = await runCli(['observe', `${device}/time`, '--count', '2'], s.statePath, { timeoutMs: 30_000 });
+    assert.equal(obs.code, 0, obs.stderr);
+    const missing = await runCli(['get', `${device}/dummy`], s.statePath);
+    assert.equal(missing.code, 5, 'a 5.01 from the device exits 5');
+    const logout = await runCli(['logout'], s.statePath);
+    assert.equal(logout.code, 0, logout.stderr);
+    const after = await runCli(['get', `${device}/time`, '--gateway', gw], s.statePath);
+    assert.equal(after.code, 4, 'no session after logout: 4.01');
+  } finally {
+    s.cleanup();
+    await stop(child);
   }
 });
 
