@@ -55,6 +55,9 @@ export async function acquireDevice(ctx: ForwardContext, peer: PeerAddress, host
   return ok(slot);
 }
 
+/** Below this much time left before the deadline a queued request is answered 5.04 instead of sent. */
+const MIN_UPSTREAM_TIME_MS = 50;
+
 /** Sends `request` to `peer` and maps the outcome; never rejects. */
 export async function forwardStage(
   ctx: ForwardContext,
@@ -66,6 +69,12 @@ export async function forwardStage(
 ): Promise<ResponseParts> {
   const slot = await acquireDevice(ctx, peer, host, deadlineAt, deadlineMs);
   if (!slot.ok) return errorResponse(slot.error);
+  // A request that leaves the queue at its deadline is not sent: no answer could come back in time, and
+  // a dead device would only get more datagrams.
+  if (deadlineAt - ctx.clock.now() < MIN_UPSTREAM_TIME_MS) {
+    slot.value.release();
+    return errorResponse(gatewayError('gateway-timeout', `${host} was busy until the deadline`));
+  }
   try {
     const response = await ctx.upstreamFor(peer).request(peer, request, { timeoutMs: Math.max(1, deadlineAt - ctx.clock.now()) });
     // RFC 7252 §5.7.1 (strictOptions): a response with an unrecognized Unsafe option is 5.02.
