@@ -3,12 +3,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeUdpPort, startSimulator, type RunningSimulator } from '../../src/app/index.js';
 import { parseAccounts, startTokenService, type RunningTokenService } from '../../src/token-service/index.js';
 import { coapClient, findProgram, startGatewayCli, type GatewayProcess } from './gateway-harness.js';
+import { freeTcpPort, waitForTcp } from '../support/tcp-port.js';
 
 const DOMAIN = 'redis.test';
 const FIRST_INDEX = 254 * 174;
@@ -22,40 +22,13 @@ let tokens: RunningTokenService;
 let a: GatewayProcess;
 let b: GatewayProcess;
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (addr !== null && typeof addr === 'object' ? done(addr.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForTcp(port: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((done) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        done(true);
-      });
-      s.once('error', () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`redis-server did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 before(async () => {
   cc = findProgram('coap-client-notls');
   findProgram('redis-server');
   dir = mkdtempSync(join(tmpdir(), 'gw-redis-'));
   redisPort = await freeTcpPort();
   redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitForTcp(redisPort, 10_000);
+  await waitForTcp(redisPort, 10_000, 'redis-server');
   sim = await startSimulator({ devices: 1, domain: DOMAIN, dnsPort: 0, firstAddressIndex: FIRST_INDEX, logLevel: 'silent' });
   const accounts = parseAccounts({ accounts: [{ clientId: 'alice', secret: 'plain:a', permissions: [{ devices: ['*'], methods: ['all'] }] }] });
   assert.ok(accounts.ok);

@@ -3,7 +3,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, startSimulator, type RunningGateway, type RunningSimulator } from '../../src/app/index.js';
@@ -15,6 +14,7 @@ import { bindUdp } from '../../src/transport/index.js';
 import { cryptoRandom, systemClock } from '../../src/base/index.js';
 import type { Logger } from '../../src/telemetry/index.js';
 import { findProgram } from './gateway-harness.js';
+import { freeTcpPort, waitForTcp } from '../support/tcp-port.js';
 
 const DOMAIN = 'redisdown.test';
 const FIRST_INDEX = 254 * 183;
@@ -28,37 +28,10 @@ let token: string;
 let gw: RunningGateway;
 const logs: Array<{ level: string; msg: string }> = [];
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (addr !== null && typeof addr === 'object' ? done(addr.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForTcp(port: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const up = await new Promise<boolean>((done) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        done(true);
-      });
-      s.once('error', () => done(false));
-    });
-    if (up) return;
-    if (Date.now() > end) throw new Error(`redis-server did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** redis-server with an append-only file fsynced on every write, so sessions survive a SIGKILL. */
 async function startRedis(): Promise<void> {
   redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
-  await waitForTcp(redisPort, 10_000);
+  await waitForTcp(redisPort, 10_000, 'redis-server');
 }
 
 function killRedis(): Promise<void> {
