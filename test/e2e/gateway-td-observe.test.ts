@@ -129,8 +129,10 @@ test('TD_COAP_OBS_05: the client is gone: unacknowledged CON notifications, the 
   const killedAt = Date.now();
   await waitFor(() => device.observerCount('/obs') === 0, 15_000, 'the upstream observation to end');
   const sent = o.stream().filter((e) => e.at > killedAt && e.message.type === MessageType.CON);
+  // RFC 7641 §4.5.2: a newer notification may take the place of one in transit (with its own message ID)
+  // while the retransmission counter goes on, so what shows is several unacknowledged CONs, not one MID twice.
   const mids = sent.map((e) => e.message.messageId);
-  assert.ok(mids.length > new Set(mids).size, `retransmitted CON notifications: ${mids.join(',')}`);
+  assert.ok(mids.length >= 2, `unacknowledged CON notifications after the client died: ${mids.join(',')}`);
   const quiet = w.relay.entries(o.port, 'down').length;
   await sleep(1500);
   assert.equal(w.relay.entries(o.port, 'down').length, quiet, 'nothing more for the client that is gone');
