@@ -1,9 +1,9 @@
 // `coap-gateway discover <device>`: GET the device's /.well-known/core (RFC 6690) and print its resources as a table.
 import type { Command } from 'commander';
 import { Code, OptionNumber, codeClass, getUintOption, ContentFormat } from '../../coap/index.js';
-import { ExitCode, describeRequest, discoveryTarget, progressLine, viewPayload } from '../../client/index.js';
-import { CommandFailure, EXIT_CODES_HELP, action, commonOptions, failureOf, loadContext, open, progressWriter, usage } from './client-common.js';
-import { buildSpec, report, requestOptionFlags, type RequestFlags } from './request.js';
+import { ExitCode, discoveryTarget, viewPayload } from '../../client/index.js';
+import { EXIT_CODES_HELP, action, commonOptions, loadContext, open, usage } from './client-common.js';
+import { buildSpec, report, requestOptionFlags, send, type RequestFlags } from './request.js';
 
 interface DiscoverFlags extends RequestFlags {
   readonly filter?: string[];
@@ -27,18 +27,8 @@ async function discover(targetText: string, flags: DiscoverFlags): Promise<numbe
   if (!target.ok) throw usage(target.error);
   const spec = await buildSpec(Code.GET, targetText, flags, target.value);
   const client = await open(ctx);
-  const progress = progressWriter(!ctx.json);
   try {
-    let result;
-    try {
-      result = await client.request(spec, { timeoutMs: ctx.timeoutMs, onProgress: (p) => progress.update(progressLine(p)) });
-    } catch (e) {
-      throw failureOf(e, ctx, client.gatewayLabel);
-    } finally {
-      progress.done();
-    }
-    if (!result.ok) throw new CommandFailure(`${describeRequest(spec)}: ${result.error}`, ExitCode.FAILURE);
-    const message = result.value;
+    const message = await send(spec, client, ctx);
     const format = getUintOption(message, OptionNumber.CONTENT_FORMAT);
     const view = viewPayload(message.payload, format ?? ContentFormat.LINK_FORMAT);
     if (ctx.json || codeClass(message.code) !== 2 || view.kind !== 'link-format') return report(message, spec, client, ctx);

@@ -93,8 +93,8 @@ export function report(message: Message, spec: RequestSpec, client: Client, ctx:
   return exitCodeFor(message.code);
 }
 
-/** Sends one spec through an open client with progress; returns the exit code. */
-export async function run(spec: RequestSpec, client: Client, ctx: Context): Promise<number> {
+/** Sends one spec through an open client, with progress on a TTY; returns the response. */
+export async function send(spec: RequestSpec, client: Client, ctx: Context): Promise<Message> {
   const progress = progressWriter(!ctx.json);
   let result;
   try {
@@ -105,7 +105,12 @@ export async function run(spec: RequestSpec, client: Client, ctx: Context): Prom
     progress.done();
   }
   if (!result.ok) throw new CommandFailure(`${describeRequest(spec)}: ${result.error}`, ExitCode.FAILURE);
-  return report(result.value, spec, client, ctx);
+  return result.value;
+}
+
+/** Sends one spec and prints the response; returns the exit code. */
+export async function run(spec: RequestSpec, client: Client, ctx: Context): Promise<number> {
+  return report(await send(spec, client, ctx), spec, client, ctx);
 }
 
 async function request(method: number, targetText: string, flags: RequestFlags): Promise<number> {
