@@ -75,7 +75,9 @@ export async function startOurs(o: OursStart): Promise<Peer> {
     writeFileSync(loginFile, issued.value.accessToken);
     writeFileSync(jwksFile, JSON.stringify(tokens.jwks()));
     writeFileSync(configFile, JSON.stringify(benchGatewayConfig(o, dns.endpoint, jwksFile, join(o.tools.dir, `sessions-${n}.db`))));
-    const args = ['--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', 'gateway-child.ts'), configFile];
+    // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run.
+    const extra = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'dbg-trace.ts')] : []), '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', 'gateway-child.ts'), configFile];
     const child = spawnChild('ours', process.execPath, args, { core: o.core, cwd: repoRoot });
     let port: number;
     try {

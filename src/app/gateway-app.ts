@@ -196,7 +196,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // RFC 7641 §4.5: each observer gets a CON notification at least this often.
     const limits = { observeConIntervalMs: config.observe.conNotificationIntervalMs };
     const endpoint = async (host: string, port: number, timing: object): Promise<{ endpoint: Endpoint; transport: DatagramTransport }> => {
-      const transport = await bindUdp({ host, port, onError: (e) => logger.debug({ err: e.message }, 'udp send error') });
+      const transport = await bindUdp({
+        host,
+        port,
+        receiveBufferBytes: config.udp.receiveBufferBytes,
+        sendBufferBytes: config.udp.sendBufferBytes,
+        onBufferLimited: (granted) => logger.warn({ host, asked: config.udp, granted }, 'UDP buffers capped by the kernel (raise net.core.rmem_max / wmem_max): bursts may be dropped'),
+        onError: (e) => logger.debug({ err: e.message }, 'udp send error'),
+      });
       const ep = createEndpoint({ transport, clock, random, timing, logger, limits });
       cleanups.push(() => ep.close());
       return { endpoint: ep, transport };

@@ -15,6 +15,7 @@
  *   sessions: { limitPerAccount: 10, maxIdleMs: 4h, graceMs: 15m, store: { kind: sqlite, path: /var/lib/coap-gateway/sessions.db } }
  *   auth: { jwksUrl: "https://tokens.example.com/.well-known/jwks.json", issuer: "https://tokens.example.com", audience: coap-gateway }
  *   cache: { enabled: true, maxEntries: 10000 }
+ *   udp: { receiveBufferBytes: 4194304, sendBufferBytes: 4194304 }
  */
 
 export interface ListenAddress {
@@ -112,6 +113,16 @@ export interface ObserveConfig {
   readonly conNotificationIntervalMs: number;
 }
 
+export interface UdpConfig {
+  /**
+   * SO_RCVBUF / SO_SNDBUF asked for on every gateway socket (default 4 MiB). A burst of requests or
+   * device answers larger than the receive buffer is dropped by the kernel before the gateway sees
+   * it; Linux caps the value at net.core.rmem_max / wmem_max (the gateway logs what it got).
+   */
+  readonly receiveBufferBytes: number;
+  readonly sendBufferBytes: number;
+}
+
 export interface GatewayConfig {
   readonly listen: readonly ListenAddress[];
   readonly local: LocalConfig;
@@ -125,6 +136,7 @@ export interface GatewayConfig {
   readonly auth: AuthConfig;
   readonly observe: ObserveConfig;
   readonly cache: CacheConfig;
+  readonly udp: UdpConfig;
 }
 
 const HOUR_MS = 3_600_000;
@@ -158,4 +170,5 @@ export const CONFIG_DEFAULTS = {
   auth: { audience: 'coap-gateway', algorithms: ['EdDSA', 'ES256'], clockToleranceSec: 60 },
   observe: { conNotificationIntervalMs: 24 * HOUR_MS },
   cache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 },
+  udp: { receiveBufferBytes: 4 * 1024 * 1024, sendBufferBytes: 4 * 1024 * 1024 },
 } as const;

@@ -22,6 +22,17 @@ test('defaults fill everything but the JWKS source', () => {
   assert.deepEqual(c.auth.jwks, { kind: 'file', path: 'keys.json' });
   assert.equal(c.forwarding.strictOptions, false);
   assert.deepEqual(c.cache, { enabled: true, maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 });
+  assert.deepEqual(c.udp, { receiveBufferBytes: 4 * 1024 * 1024, sendBufferBytes: 4 * 1024 * 1024 });
+});
+
+test('udp buffer sizes are read and checked by field', () => {
+  const good = parseConfig({ ...MINIMAL, udp: { receiveBufferBytes: 8_388_608 } });
+  assert.ok(good.ok);
+  assert.equal(good.value.udp.receiveBufferBytes, 8_388_608);
+  const bad = parseConfig({ ...MINIMAL, udp: { receiveBufferBytes: 10, sendBufferBytes: 'big', rcvbuf: 1 } });
+  assert.ok(!bad.ok);
+  const text = bad.error.join('\n');
+  for (const field of ['udp.receiveBufferBytes', 'udp.sendBufferBytes', 'udp.rcvbuf']) assert.match(text, new RegExp(field.replace('.', '\\.')));
 });
 
 test('the result is deeply frozen', () => {

@@ -13,7 +13,7 @@ import {
   type TimingConfig,
 } from './gateway-config.js';
 
-const TOP_KEYS = ['listen', 'local', 'resolver', 'forwarding', 'client', 'upstream', 'sessions', 'auth', 'observe', 'cache'];
+const TOP_KEYS = ['listen', 'local', 'resolver', 'forwarding', 'client', 'upstream', 'sessions', 'auth', 'observe', 'cache', 'udp'];
 const DAY_MS = 86_400_000;
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -52,9 +52,19 @@ export function parseConfig(raw: unknown): Result<GatewayConfig, readonly string
       ),
     },
     cache: readCache(r, top),
+    udp: readUdp(r, top),
   };
   if (r.errors.length > 0) return err([...new Set(r.errors)]);
   return ok(deepFreeze(config));
+}
+
+function readUdp(r: FieldReader, top: RawObject): GatewayConfig['udp'] {
+  const U = D.udp;
+  const o = r.object(top, 'udp', 'udp', Object.keys(U));
+  return {
+    receiveBufferBytes: r.int(o, 'receiveBufferBytes', 'udp.receiveBufferBytes', U.receiveBufferBytes, 4096, 1024 * 1024 * 1024),
+    sendBufferBytes: r.int(o, 'sendBufferBytes', 'udp.sendBufferBytes', U.sendBufferBytes, 4096, 1024 * 1024 * 1024),
+  };
 }
 
 function readCache(r: FieldReader, top: RawObject): GatewayConfig['cache'] {

@@ -8,8 +8,11 @@ export interface UdpBindOptions {
   readonly host: string;
   /** 0 lets the OS choose (always 0 in tests). */
   readonly port: number;
+  /** SO_RCVBUF to ask for: datagrams arriving while the buffer is full are dropped by the kernel. */
   readonly receiveBufferBytes?: number;
   readonly sendBufferBytes?: number;
+  /** Told the buffer sizes the kernel granted when they are smaller than asked (Linux: net.core.rmem_max). */
+  readonly onBufferLimited?: (granted: { readonly receiveBytes: number; readonly sendBytes: number }) => void;
   /** Told about socket errors (send failures such as EHOSTUNREACH); they never throw. */
   readonly onError?: (error: Error) => void;
 }
@@ -82,10 +85,25 @@ export function bindUdp(options: UdpBindOptions): Promise<DatagramTransport> {
     socket.once('error', onBindError);
     socket.bind(options.port, options.host, () => {
       socket.off('error', onBindError);
-      if (options.receiveBufferBytes !== undefined) socket.setRecvBufferSize(options.receiveBufferBytes);
-      if (options.sendBufferBytes !== undefined) socket.setSendBufferSize(options.sendBufferBytes);
+      setBuffers(socket, options);
       const a = socket.address();
       resolve(new UdpTransport(socket, { address: a.address, port: a.port }, options.onError));
     });
   });
+}
+
+/** Applies the buffer sizes; a refusal or a cap is reported, never thrown (the socket still works). */
+function setBuffers(socket: Socket, options: UdpBindOptions): void {
+  const { receiveBufferBytes: rcv, sendBufferBytes: snd } = options;
+  if (rcv === undefined && snd === undefined) return;
+  try {
+    if (rcv !== undefined) socket.setRecvBufferSize(rcv);
+    if (snd !== undefined) socket.setSendBufferSize(snd);
+    // Linux reports twice the granted size (bookkeeping overhead), capped by rmem_max / wmem_max.
+    const receiveBytes = socket.getRecvBufferSize();
+    const sendBytes = socket.getSendBufferSize();
+    if ((rcv !== undefined && receiveBytes < rcv) || (snd !== undefined && sendBytes < snd)) options.onBufferLimited?.({ receiveBytes, sendBytes });
+  } catch (error) {
+    options.onError?.(error as Error);
+  }
 }
