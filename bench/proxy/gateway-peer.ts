@@ -75,9 +75,10 @@ export async function startOurs(o: OursStart): Promise<Peer> {
     writeFileSync(loginFile, issued.value.accessToken);
     writeFileSync(jwksFile, JSON.stringify(tokens.jwks()));
     writeFileSync(configFile, JSON.stringify(benchGatewayConfig(o, dns.endpoint, jwksFile, join(o.tools.dir, `sessions-${n}.db`))));
-    // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run.
+    // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run;
+    // BENCH_TRACE=1 writes every datagram it sends and receives to TRACE_FILE (datagram-trace.ts).
     const extra = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'dbg-trace.ts')] : []), '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', 'gateway-child.ts'), configFile];
+    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', 'gateway-child.ts'), configFile];
     const child = spawnChild('ours', process.execPath, args, { core: o.core, cwd: repoRoot });
     let port: number;
     try {
