@@ -40,3 +40,19 @@ export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
     },
   };
 }
+
+/**
+ * Datagrams the kernel dropped because a UDP socket's receive buffer was full, machine-wide
+ * (/proc/net/snmp Udp RcvbufErrors); the delta over a run shows losses no process ever saw.
+ */
+export function udpReceiveBufferErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    const i = names.indexOf('RcvbufErrors');
+    return i < 0 ? Number.NaN : Number(values[i]);
+  } catch {
+    return Number.NaN;
+  }
+}

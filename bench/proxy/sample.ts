@@ -2,7 +2,7 @@
 import { runLoadgen } from './loadgen-process.js';
 import type { LoadgenOptions, LoadgenReport } from './loadgen-process.js';
 import type { CTools } from './c-tools.js';
-import { cpuSeconds, rssBytes, sampleRss } from './proc-stats.js';
+import { cpuSeconds, rssBytes, sampleRss, udpReceiveBufferErrors } from './proc-stats.js';
 import type { Peer } from './peers.js';
 
 export interface Sample {
@@ -13,6 +13,8 @@ export interface Sample {
   readonly cpuShare: number;
   readonly rssBefore: number;
   readonly rssPeak: number;
+  /** Datagrams dropped by the kernel (full receive buffers, any socket) during the run. */
+  readonly kernelDrops: number;
 }
 
 /** Figures of one peer in one scenario: medians over the repetitions. */
@@ -27,6 +29,8 @@ export interface Figures {
   readonly losses: number;
   /** Load-generator retransmissions (only when the scenario turns them on): each is a datagram lost somewhere. */
   readonly retransmits: number;
+  /** Kernel receive-buffer drops during the run (machine-wide: peer, load generator or origin). */
+  readonly kernelDrops: number;
   readonly errors: number;
   readonly cpuUsPerReq: number;
   readonly cpuShare: number;
@@ -40,6 +44,7 @@ export async function samplePeer(tools: CTools, peer: Peer, opts: Omit<LoadgenOp
   const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
   const rssBefore = pid === undefined ? Number.NaN : rssBytes(pid);
   const sampler = pid === undefined ? undefined : sampleRss(pid);
+  const drops0 = udpReceiveBufferErrors();
   const t0 = process.hrtime.bigint();
   const loginFile = opts.loginFile ?? peer.loginFile;
   const report = await runLoadgen(tools, { ...opts, dest: peer.dest, core, ...(loginFile === undefined ? {} : { loginFile }) });
@@ -51,6 +56,7 @@ export async function samplePeer(tools: CTools, peer: Peer, opts: Omit<LoadgenOp
     cpuShare: cpu / wallS,
     rssBefore,
     rssPeak: sampler === undefined ? Number.NaN : sampler.stop(),
+    kernelDrops: udpReceiveBufferErrors() - drops0,
   };
 }
 
@@ -76,6 +82,7 @@ export function summarise(samples: readonly Sample[]): Figures {
     sent: m((s) => s.report.sent),
     losses: m((s) => s.report.timeouts),
     retransmits: m((s) => s.report.retransmits),
+    kernelDrops: m((s) => s.kernelDrops),
     errors: m((s) => s.report.errors + s.report.rst),
     cpuUsPerReq: m((s) => s.cpuUsPerReq),
     cpuShare: m((s) => s.cpuShare),
