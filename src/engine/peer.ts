@@ -40,16 +40,22 @@ export interface QueuedStart {
   startNow(): void;
 }
 
-/** One received message ID remembered for deduplication (RFC 7252 §4.5). */
+/**
+ * One received message ID remembered for deduplication (RFC 7252 §4.5). Thousands live per busy peer
+ * for EXCHANGE_LIFETIME, so it is kept small: the reply is held as a latin1 string (about len + 16
+ * bytes, no Buffer object and no pooled slab kept alive), the creation time as an integer.
+ */
 export class DedupEntry {
-  /** The ACK/RST/piggybacked response to replay for a duplicate CON; undefined = nothing yet. */
-  reply: Buffer | undefined = undefined;
+  /** The stored reply's bytes, one char per byte; undefined = nothing to replay yet. */
+  private replyText: string | undefined = undefined;
   prev: DedupEntry | undefined = undefined;
   next: DedupEntry | undefined = undefined;
   /** The peer's own oldest-first list, so its cap evicts in O(1). */
   peerPrev: DedupEntry | undefined = undefined;
   peerNext: DedupEntry | undefined = undefined;
-  linked = true;
+  /** Key in the deduplicator's table (peer serial and message ID); -1 once removed. */
+  key: number;
+  readonly createdAt: number;
 
   constructor(
     readonly peer: Peer,
@@ -57,9 +63,69 @@ export class DedupEntry {
     readonly tokenLow: number,
     readonly tokenHigh: number,
     readonly confirmable: boolean,
-    readonly createdAt: number,
-  ) {}
+    createdAt: number,
+  ) {
+    this.key = peer.serial * 0x10000 + messageId;
+    // Whole milliseconds stay small integers (no boxed double per entry); rounding up never expires early.
+    this.createdAt = Math.ceil(createdAt);
+  }
+
+  get linked(): boolean {
+    return this.key >= 0;
+  }
+
+  /** The ACK/RST/piggybacked response to replay for a duplicate CON; undefined = nothing yet. */
+  get reply(): Buffer | undefined {
+    return this.replyText === undefined ? undefined : Buffer.from(this.replyText, 'latin1');
+  }
+
+  set reply(datagram: Buffer | undefined) {
+    this.replyText = datagram === undefined ? undefined : datagram.toString('latin1');
+  }
 }
+
+const NO_ENTRIES: ReadonlyMap<unknown, unknown> = new Map<unknown, unknown>();
+
+/**
+ * A peer's table (message ID or token -> waiter), its Map allocated on first write: most peers (a
+ * login, one request, a subscriber) use few of their tables, and an empty Map costs ~180 bytes.
+ */
+export class PeerTable<K, V> {
+  private map: Map<K, V> | undefined = undefined;
+
+  get size(): number {
+    return this.map === undefined ? 0 : this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.map === undefined ? undefined : this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map !== undefined && this.map.has(key);
+  }
+
+  set(key: K, value: V): this {
+    (this.map ??= new Map<K, V>()).set(key, value);
+    return this;
+  }
+
+  delete(key: K): boolean {
+    return this.map !== undefined && this.map.delete(key);
+  }
+
+  values(): IterableIterator<V> {
+    return (this.map ?? (NO_ENTRIES as ReadonlyMap<K, V>)).values();
+  }
+
+  keys(): IterableIterator<K> {
+    return (this.map ?? (NO_ENTRIES as ReadonlyMap<K, V>)).keys();
+  }
+}
+
+/** Serials make dedup keys (serial * 65536 + message ID); below 2^36 such keys stay exact doubles. */
+const SERIAL_LIMIT = 2 ** 36;
+let nextSerial = 0;
 
 export class Peer implements Timed {
   timerAt = 0;
@@ -74,13 +140,16 @@ export class Peer implements Timed {
   openServerExchanges = 0;
   removed = false;
   readonly address: PeerAddress;
-  readonly dedup = new Map<number, DedupEntry>();
+  /** Distinguishes this peer's dedup entries in the deduplicator's one table. */
+  readonly serial: number;
+  /** Received messages remembered for this peer (RFC 7252 §4.5), oldest first. */
+  dedupCount = 0;
   dedupOldest: DedupEntry | undefined = undefined;
   dedupNewest: DedupEntry | undefined = undefined;
-  readonly transmissions = new Map<number, PendingCon>();
-  readonly tokens = new Map<number, TokenHolder>();
-  readonly nonSent = new Map<number, ResetTarget>();
-  readonly observers = new Map<string, ObserverSlot>();
+  readonly transmissions = new PeerTable<number, PendingCon>();
+  readonly tokens = new PeerTable<number, TokenHolder>();
+  readonly nonSent = new PeerTable<number, ResetTarget>();
+  readonly observers = new PeerTable<string, ObserverSlot>();
   readonly queue: QueuedStart[] = [];
 
   constructor(
@@ -91,12 +160,15 @@ export class Peer implements Timed {
   ) {
     this.address = { address: address.address, port: address.port };
     this.nextMid = firstMid & 0xffff;
+    this.serial = nextSerial;
+    // Not `%`: with a non-Smi divisor V8 would hand back a boxed double for every serial.
+    nextSerial = nextSerial + 1 < SERIAL_LIMIT ? nextSerial + 1 : 0;
   }
 
   /** True when nothing refers to this peer any more. */
   isIdle(): boolean {
     return (
-      this.dedup.size === 0 &&
+      this.dedupCount === 0 &&
       this.transmissions.size === 0 &&
       this.tokens.size === 0 &&
       this.nonSent.size === 0 &&

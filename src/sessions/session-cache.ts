@@ -1,12 +1,22 @@
 // SessionCache: the service's in-memory view by client key: sessions, unflushed activity, loads in flight.
 import type { Session } from './session.js';
 
-export interface CacheEntry {
-  session: Session;
+export class CacheEntry {
   /** Newest activity seen here; may be ahead of the store until the next flush. */
   lastActivityMs: number;
-  /** Monotonic time of the last read from the store (or of the login that put it here). */
+  /**
+   * Monotonic time of the last read from the store (or of the login that put it here), in whole
+   * milliseconds: a small integer needs no boxed double in each of thousands of entries.
+   */
   checkedAtMs: number;
+
+  constructor(
+    public session: Session,
+    checkedAtMs: number,
+  ) {
+    this.lastActivityMs = session.lastActivityMs;
+    this.checkedAtMs = Math.floor(checkedAtMs);
+  }
 }
 
 interface Load {
@@ -34,7 +44,7 @@ export class SessionCache {
   /** Records a session this service just wrote (login): it wins over any load in flight for the key. */
   set(session: Session, checkedAtMs: number): void {
     this.forget(session.clientKey);
-    this.entries.set(session.clientKey, { session, lastActivityMs: session.lastActivityMs, checkedAtMs });
+    this.entries.set(session.clientKey, new CacheEntry(session, checkedAtMs));
   }
 
   /** Drops what is known about a client key, and makes a load in flight for it not count. */
@@ -110,7 +120,7 @@ export class SessionCache {
     const e = this.entries.get(clientKey);
     if (e !== undefined && s !== undefined && e.session.id === s.id) {
       e.session = s;
-      e.checkedAtMs = nowMs;
+      e.checkedAtMs = Math.floor(nowMs);
       if (s.lastActivityMs > e.lastActivityMs) e.lastActivityMs = s.lastActivityMs;
       return;
     }
@@ -119,7 +129,7 @@ export class SessionCache {
       this.dirty.delete(e);
     }
     if (s !== undefined) {
-      this.entries.set(clientKey, { session: s, lastActivityMs: s.lastActivityMs, checkedAtMs: nowMs });
+      this.entries.set(clientKey, new CacheEntry(s, nowMs));
     }
   }
 }

@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from '../telemetry/index.js';
 import type { Session } from './session.js';
 import type { Claimed, SessionStore } from './session-store.js';
 import { SessionCache } from './session-cache.js';
+import { SharedValues } from './shared-values.js';
 import { type CloseReason, sessionClosedChannel, sessionOpenedChannel } from './session-events.js';
 
 const HOUR_MS = 3_600_000;
@@ -89,6 +90,7 @@ class DefaultSessionService implements SessionService {
   private readonly closeOnTokenExpiry: boolean;
   private readonly onClosed: ((session: Session, reason: CloseReason) => void) | undefined;
   private readonly cache = new SessionCache();
+  private readonly shared = new SharedValues();
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -113,22 +115,25 @@ class DefaultSessionService implements SessionService {
 
   async login(req: LoginRequest): Promise<LoginResult> {
     if (req.account === '' || req.clientKey === '') return err({ kind: 'invalid', message: 'empty account or client key' });
+    let json: string | undefined;
     try {
-      if (JSON.stringify(req.permissions) === undefined) throw new TypeError('not a JSON value');
+      json = JSON.stringify(req.permissions);
+      if (json === undefined) throw new TypeError('not a JSON value');
     } catch (e) {
       return err({ kind: 'invalid', message: `permissions: ${(e as Error).message}` });
     }
     const nowMs = this.clock.wallNow();
+    // Logins with one token repeat account, token id and permissions: one shared copy of each.
     const session: Session = {
       id: this.random.bytes(16).toString('base64url'),
-      account: req.account,
+      account: this.shared.string(req.account),
       clientKey: req.clientKey,
       sticky: req.sticky,
       createdAtMs: nowMs,
       lastActivityMs: nowMs,
       expiresAtMs: req.tokenExpiresAtMs,
-      tokenId: req.tokenId,
-      permissions: req.permissions,
+      tokenId: this.shared.string(req.tokenId),
+      permissions: this.shared.value(json),
     };
     let r;
     try {
@@ -140,7 +145,8 @@ class DefaultSessionService implements SessionService {
     if (!r.ok) return err({ kind: 'limit', limit: req.limit, active: r.error.active });
     const { replaced, moved } = r.value;
     if (moved !== undefined) this.cache.forget(moved.clientKey);
-    this.cache.set(r.value.session, this.clock.now());
+    const stored = r.value.session;
+    this.cache.set(stored === session ? session : this.share(stored), this.clock.now());
     if (replaced !== undefined) this.ended(replaced, 'replaced');
     if (moved !== undefined) this.ended(moved, 'moved');
     sessionOpenedChannel.publish({
@@ -179,7 +185,7 @@ class DefaultSessionService implements SessionService {
     if (e !== undefined && nowMs - e.checkedAtMs <= this.cacheTtlMs) return this.live(e.session);
     let s: Session | undefined;
     try {
-      s = await this.cache.load(clientKey, nowMs, () => this.store.getByClientKey(clientKey));
+      s = await this.cache.load(clientKey, nowMs, () => this.store.getByClientKey(clientKey).then((got) => got && this.share(got)));
     } catch (cause) {
       // A dead store must not log everyone out: serve what is cached until it is back.
       const stale = this.cache.get(clientKey);
@@ -220,6 +226,17 @@ class DefaultSessionService implements SessionService {
     this.timer = undefined;
     if (this.running !== undefined) await this.running;
     await this.flush();
+  }
+
+  /** A session read from the store, with the shared copies of its repeated fields (it stays in the cache). */
+  private share(s: Session): Session {
+    let permissions = s.permissions;
+    // A frozen value is one of ours already (or immutable anyway); parsed JSON gets its shared twin.
+    if (typeof permissions === 'object' && permissions !== null && !Object.isFrozen(permissions)) {
+      const json = JSON.stringify(permissions);
+      if (json !== undefined) permissions = this.shared.value(json);
+    }
+    return { ...s, account: this.shared.string(s.account), tokenId: this.shared.string(s.tokenId), permissions };
   }
 
   /** undefined for a session whose token has expired, when that closes sessions; it is closed then. */

@@ -43,7 +43,8 @@ export class Deduplicator implements Timed {
   timerSeq = 0;
   private readonly con = new EntryList();
   private readonly non = new EntryList();
-  private count = 0;
+  /** Every entry by peer serial * 65536 + message ID: one table, not one Map per peer. */
+  private readonly entries = new Map<number, DedupEntry>();
 
   constructor(
     private readonly options: DeduplicatorOptions,
@@ -52,7 +53,14 @@ export class Deduplicator implements Timed {
   ) {}
 
   get size(): number {
-    return this.count;
+    return this.entries.size;
+  }
+
+  /** The message IDs remembered for a peer, oldest first (diagnostics and tests). */
+  messageIdsOf(peer: Peer): number[] {
+    const out: number[] = [];
+    for (let e = peer.dedupOldest; e !== undefined; e = e.peerNext) out.push(e.messageId);
+    return out;
   }
 
   /**
@@ -61,19 +69,21 @@ export class Deduplicator implements Timed {
    * than EXCHANGE_LIFETIME is still served (RFC 7252 §4.5 itself keys by ID only).
    */
   find(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number): DedupEntry | undefined {
-    const e = peer.dedup.get(messageId);
+    const e = this.entries.get(peer.serial * 0x10000 + messageId);
     if (e === undefined) return undefined;
-    if (e.tokenLow === tokenLow && e.tokenHigh === tokenHigh) return e;
+    if (e.peer === peer && e.tokenLow === tokenLow && e.tokenHigh === tokenHigh) return e;
     this.remove(e);
     return undefined;
   }
 
   add(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number, confirmable: boolean, now: number): DedupEntry {
-    const old = peer.dedup.get(messageId);
-    if (old !== undefined) this.remove(old);
-    if (peer.dedup.size >= this.options.perPeer && peer.dedupOldest !== undefined) this.remove(peer.dedupOldest);
-    if (this.count >= this.options.total) this.evictOldest();
     const e = new DedupEntry(peer, messageId, tokenLow, tokenHigh, confirmable, now);
+    const old = this.entries.get(e.key);
+    if (old !== undefined) this.remove(old);
+    // RFC 7252 §4.5 asks to remember every ID for EXCHANGE_LIFETIME; memory is bounded instead: a peer
+    // that sends faster than perPeer per lifetime (it wraps its IDs) loses its oldest entries first.
+    if (peer.dedupCount >= this.options.perPeer && peer.dedupOldest !== undefined) this.remove(peer.dedupOldest);
+    if (this.entries.size >= this.options.total) this.evictOldest();
     const list = confirmable ? this.con : this.non;
     const wasEmpty = list.head === undefined;
     list.push(e);
@@ -81,8 +91,8 @@ export class Deduplicator implements Timed {
     if (peer.dedupNewest === undefined) peer.dedupOldest = e;
     else peer.dedupNewest.peerNext = e;
     peer.dedupNewest = e;
-    peer.dedup.set(messageId, e);
-    this.count++;
+    peer.dedupCount++;
+    this.entries.set(e.key, e);
     if (wasEmpty) this.reschedule();
     return e;
   }
@@ -96,11 +106,16 @@ export class Deduplicator implements Timed {
   /** Forgets everything (endpoint close). */
   clear(): void {
     for (const list of [this.con, this.non]) {
-      for (let e = list.head; e !== undefined; e = e.next) e.linked = false;
+      for (let e = list.head; e !== undefined; e = e.next) {
+        e.key = -1;
+        e.peer.dedupCount = 0;
+        e.peer.dedupOldest = undefined;
+        e.peer.dedupNewest = undefined;
+      }
       list.head = undefined;
       list.tail = undefined;
     }
-    this.count = 0;
+    this.entries.clear();
     this.timers.cancel(this);
   }
 
@@ -116,10 +131,10 @@ export class Deduplicator implements Timed {
   }
 
   private remove(e: DedupEntry): void {
-    if (!e.linked) return;
-    e.linked = false;
+    if (e.key < 0) return;
+    this.entries.delete(e.key);
+    e.key = -1;
     (e.confirmable ? this.con : this.non).unlink(e);
-    this.count--;
     const peer = e.peer;
     if (e.peerPrev === undefined) peer.dedupOldest = e.peerNext;
     else e.peerPrev.peerNext = e.peerNext;
@@ -127,10 +142,7 @@ export class Deduplicator implements Timed {
     else e.peerNext.peerPrev = e.peerPrev;
     e.peerPrev = undefined;
     e.peerNext = undefined;
-    if (peer.dedup.get(e.messageId) === e) {
-      peer.dedup.delete(e.messageId);
-      if (peer.dedup.size === 0) this.onPeerEmptied(peer);
-    }
+    if (--peer.dedupCount === 0) this.onPeerEmptied(peer);
   }
 
   private reschedule(): void {

@@ -1,5 +1,5 @@
 // Session stage: the client socket's live session and its compiled permissions; none -> 4.01.
-import { BoundedMap, type Result, ok, err } from '../../base/index.js';
+import { type Result, ok, err } from '../../base/index.js';
 import { compilePermissions, parsePermissions, type PermissionSet } from '../../auth/index.js';
 import type { Session, SessionService } from '../../sessions/index.js';
 import { gatewayError, type GatewayError } from '../errors.js';
@@ -10,11 +10,14 @@ export interface Principal {
 }
 
 const NOTHING: PermissionSet = compilePermissions([]);
-/** Compiled permission sets kept per session id (a login compiles once, not per request). */
-const COMPILED_CACHE = 10_000;
 
 export class SessionStage {
-  private readonly compiled = new BoundedMap<string, PermissionSet>(COMPILED_CACHE);
+  /**
+   * Compiled sets by the session's permissions value: the session service hands every session with the
+   * same permissions one shared (frozen) value, so all of an account's sessions share one compiled set,
+   * and it goes when the last session holding that value goes.
+   */
+  private readonly compiled = new WeakMap<object, PermissionSet>();
 
   constructor(private readonly sessions: SessionService) {}
 
@@ -38,17 +41,18 @@ export class SessionStage {
     return ok(found.value);
   }
 
-  forget(sessionId: string): void {
-    this.compiled.delete(sessionId);
-  }
+  /** Nothing is kept per session id any more (compiled sets follow their permissions value). */
+  forget(_sessionId: string): void {}
 
   private permissionsOf(session: Session): PermissionSet {
-    const cached = this.compiled.get(session.id);
+    const value = session.permissions;
+    if (typeof value !== 'object' || value === null) return NOTHING;
+    const cached = this.compiled.get(value);
     if (cached !== undefined) return cached;
-    const rules = parsePermissions(session.permissions);
+    const rules = parsePermissions(value);
     // Stored permissions that no longer validate grant nothing (fail closed).
     const set = rules.ok ? compilePermissions(rules.value) : NOTHING;
-    this.compiled.set(session.id, set);
+    this.compiled.set(value, set);
     return set;
   }
 }
