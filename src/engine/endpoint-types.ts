@@ -72,8 +72,26 @@ export type ObserverEndReason =
   | 'ended' // the owner called end() or sent a non-2.xx notification (RFC 7641 §4.2)
   | 'closed'; // the endpoint closed
 
+/**
+ * Told once when a server-side observer ends. A long-lived object (e.g. the owner's own record of the
+ * subscriber) instead of a closure per observer: a relay holding 100,000 observers keeps no closures.
+ */
+export interface ObserverListener {
+  observerEnded(reason: ObserverEndReason): void;
+}
+
+/** How ServerExchange.observe() registers. */
+export interface ObserverOptions {
+  /**
+   * Keep the registration request for `ServerObserver.request` (default true). An owner that never
+   * reads it (a relay with many subscribers) passes false and saves its bytes per observer.
+   */
+  readonly keepRequest?: boolean;
+}
+
 /** One registered observer of a resource this endpoint serves (RFC 7641 §4). */
 export interface ServerObserver {
+  /** The registration request; throws when it was registered with `keepRequest: false`. */
   readonly request: Message;
   readonly from: PeerAddress;
   readonly token: Buffer;
@@ -124,7 +142,7 @@ export interface ServerExchange {
    * else undefined, and the response goes out without Observe). The response
    * given by respond() or the observer's first notify() then carries Observe. `onEnd` is called once.
    */
-  observe(onEnd?: (reason: ObserverEndReason) => void): ServerObserver | undefined;
+  observe(onEnd?: ((reason: ObserverEndReason) => void) | ObserverListener, options?: ObserverOptions): ServerObserver | undefined;
 }
 
 /** A message sent outside any exchange with Endpoint.send(). */

@@ -8,6 +8,7 @@ export {
   timingWarnings,
 } from './timing.js';
 export { RequestError, type RequestErrorKind, isRequestError } from './request-error.js';
+export { TimerQueue, type Timed } from './timer-queue.js';
 export type {
   Endpoint,
   EndpointOptions,
@@ -21,6 +22,8 @@ export type {
   ServerExchange,
   ServerObserver,
   ObserverEndReason,
+  ObserverListener,
+  ObserverOptions,
   ClientObservation,
   ObserveCallbacks,
   ObservationEndReason,

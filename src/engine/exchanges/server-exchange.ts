@@ -2,10 +2,10 @@
 import { Code, encode, MessageType, type Message } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
 import type { Core } from '../core.js';
-import type { ObserverEndReason, OutgoingResponse, ServerExchange, ServerObserver } from '../endpoint-types.js';
+import type { ObserverOptions, OutgoingResponse, ServerExchange, ServerObserver } from '../endpoint-types.js';
 import { Transmission, type TransmissionOwner } from '../messaging/transmission.js';
 import { observeValue, withObserve, withoutObserve } from '../observe/observe-option.js';
-import { ServerObserverImpl } from '../observe/server-observer.js';
+import { ServerObserverImpl, type ObserverEnd } from '../observe/server-observer.js';
 import type { DedupEntry, Peer } from '../peer.js';
 import type { Timed } from '../timer-queue.js';
 
@@ -110,7 +110,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     }
   }
 
-  observe(onEnd?: (reason: ObserverEndReason) => void): ServerObserver | undefined {
+  observe(onEnd?: ObserverEnd, options?: ObserverOptions): ServerObserver | undefined {
     if (!this.observeRequested || !this.open) return undefined;
     if (this.observer !== undefined) return this.observer;
     const key = this.request.token.toString('latin1');
@@ -118,7 +118,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     // RFC 7641 §4.1: the same endpoint and token replace the existing entry instead of adding one.
     if (existing !== undefined) existing.replace();
     else if (this.peer.observers.size >= this.core.limits.observersPerPeer) return undefined;
-    const observer = new ServerObserverImpl(this.core, this.peer, this.request, this.request.token, this, onEnd);
+    const observer = new ServerObserverImpl(this.core, this.peer, this.request, this, onEnd, options?.keepRequest !== false);
     this.peer.observers.set(key, observer);
     this.observer = observer;
     return observer;
@@ -143,6 +143,8 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
 
   /** Counts the exchange as answered; the peer may go once nothing else refers to it. */
   private release(): void {
+    // The observer outlives this exchange; it must not keep it (and its request) alive.
+    this.observer?.firstDone();
     this.core.counters.serverExchanges--;
     this.peer.openServerExchanges--;
     this.core.release(this.peer);

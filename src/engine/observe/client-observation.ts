@@ -1,5 +1,5 @@
 // ClientObservation: our Observe registration, fresh notifications in order, re-registration, cancel (RFC 7641 §3).
-import type { CoapOption, Message } from '../../coap/index.js';
+import { decode, encode, type CoapOption, type Message } from '../../coap/index.js';
 import type { Core } from '../core.js';
 import type { ClientObservation, ObservationEndReason, ObserveCallbacks } from '../endpoint-types.js';
 import type { ClientExchange, ExchangeListener } from '../exchanges/client-exchange.js';
@@ -10,13 +10,22 @@ import { observeValue, withObserve } from './observe-option.js';
 /** Sends the deregistration GET (Observe 1, same token) and settles when it is answered or fails. */
 export type CancelSender = (token: Buffer, code: number, options: readonly CoapOption[], confirmable: boolean) => Promise<unknown>;
 
+const ignore = (): void => undefined;
+
 export class ClientObservationImpl implements ClientObservation, ExchangeListener {
-  readonly first: Promise<Message>;
   active = true;
   exchange: ClientExchange | undefined;
   private firstPending = true;
-  private resolveFirst!: (m: Message) => void;
-  private rejectFirst!: (e: RequestError) => void;
+  // Dropped once `first` settles: an observation lives for days and keeps no spent closures.
+  private resolveFirst: ((m: Message) => void) | undefined;
+  private rejectFirst: ((e: RequestError) => void) | undefined;
+  /**
+   * The promise until it settles. Then only a compact copy of the outcome is kept (the first response
+   * encoded as latin1 text, or the error), not the promise, whose Message holds views of the datagram.
+   */
+  private firstPromise: Promise<Message> | undefined;
+  private firstText: string | undefined;
+  private firstError: RequestError | undefined;
   private lastValue = -1;
   private lastAt = 0;
 
@@ -29,13 +38,23 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
     private readonly options: readonly CoapOption[],
     private readonly confirmable: boolean,
   ) {
-    this.first = new Promise<Message>((resolve, reject) => {
+    this.firstPromise = new Promise<Message>((resolve, reject) => {
       this.resolveFirst = resolve;
       this.rejectFirst = reject;
     });
     // Callers that only use the callbacks must not see an unhandled rejection.
-    this.first.catch(() => undefined);
+    this.firstPromise.catch(ignore);
     core.counters.observations++;
+  }
+
+  /** The first response; after it settled, a promise made again from the kept copy (equal, not the same). */
+  get first(): Promise<Message> {
+    if (this.firstPromise !== undefined) return this.firstPromise;
+    const kept = this.firstText === undefined ? undefined : decode(Buffer.from(this.firstText, 'latin1'));
+    if (kept?.ok === true) return Promise.resolve(kept.value);
+    const failed = Promise.reject(this.firstError ?? new RequestError('cancelled', 'observation ended before its first response'));
+    failed.catch(ignore);
+    return failed;
   }
 
   onResponse(response: Message): boolean {
@@ -44,7 +63,9 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
     const now = this.core.clock.now();
     if (this.firstPending) {
       this.firstPending = false;
-      this.resolveFirst(response);
+      this.resolveFirst?.(response);
+      this.firstText = encode(response).toString('latin1');
+      this.settled();
     }
     // RFC 7641 §3.2, §4.2: no Observe, or an error code, means the server is not (or no longer) notifying.
     if (value === undefined || response.code >>> 5 !== 2) {
@@ -63,7 +84,9 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
   onError(error: RequestError): void {
     if (this.firstPending) {
       this.firstPending = false;
-      this.rejectFirst(error);
+      this.rejectFirst?.(error);
+      this.firstError = error;
+      this.settled();
     }
     const kind = error.kind;
     this.end(kind === 'reset' || kind === 'timeout' || kind === 'closed' ? kind : 'cancelled');
@@ -79,7 +102,9 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
     this.exchange?.finish();
     if (this.firstPending) {
       this.firstPending = false;
-      this.rejectFirst(new RequestError('cancelled', 'observation cancelled before its first response'));
+      this.firstError = new RequestError('cancelled', 'observation cancelled before its first response');
+      this.rejectFirst?.(this.firstError);
+      this.settled();
     }
     this.end('cancelled');
     // RFC 7641 §3.6: reactive = forget it, the next notification gets RST (the endpoint does that).
@@ -88,6 +113,12 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
       () => undefined,
       () => undefined,
     );
+  }
+
+  private settled(): void {
+    this.resolveFirst = undefined;
+    this.rejectFirst = undefined;
+    this.firstPromise = undefined;
   }
 
   private deliver(response: Message): void {

@@ -1,8 +1,8 @@
 // ServerObserver: one observer of a resource we serve, its notifications and its end (RFC 7641 §4).
-import { encode, MessageType, type Message } from '../../coap/index.js';
+import { decode, encode, MessageType, type Message } from '../../coap/index.js';
 import type { PeerAddress } from '../../transport/index.js';
 import type { Core } from '../core.js';
-import type { ObserverEndReason, OutgoingResponse, ServerObserver } from '../endpoint-types.js';
+import type { ObserverEndReason, ObserverListener, OutgoingResponse, ServerObserver } from '../endpoint-types.js';
 import { Transmission, type TransmissionOwner } from '../messaging/transmission.js';
 import type { ObserverSlot, Peer, ResetTarget } from '../peer.js';
 import { withObserve, withoutObserve } from './observe-option.js';
@@ -22,29 +22,44 @@ const detached: TransmissionOwner = {
   transmissionFailed: () => undefined,
 };
 
+export type ObserverEnd = ((reason: ObserverEndReason) => void) | ObserverListener;
+
+/**
+ * A subscriber may live for days and a gateway holds tens of thousands: it keeps no Message, no
+ * Buffer view of the received datagram (which would pin it) and no closure. The token is its latin1
+ * key; the registration request is kept encoded as latin1 text and decoded only when asked for.
+ */
 export class ServerObserverImpl implements ServerObserver, ObserverSlot, TransmissionOwner, ResetTarget {
   active = true;
+  /** The token, one char per byte: the peer's observer key (RFC 7641 §4.1) and the notifications' token. */
   readonly key: string;
+  /** The registration, encoded, one char per byte; undefined when the owner did not keep it. */
+  private readonly requestText: string | undefined;
   private inflight: Transmission | undefined;
   private nonMessageId = -1;
   private nonSinceCon = 0;
+  /** Whole milliseconds (compared against a 24 h interval): no boxed double per observer. */
   private lastConAt: number;
   /** The next notification goes as CON (the observer moved to a socket that has not confirmed yet). */
   private confirmNext = false;
-  private onEnd: ((reason: ObserverEndReason) => void) | undefined;
+  private onEnd: ObserverEnd | undefined;
+  /** The registration's exchange until it has answered (it carries the first response). */
+  private first: FirstResponse | undefined;
 
   constructor(
     private readonly core: Core,
     private peer: Peer,
-    readonly request: Message,
-    readonly token: Buffer,
-    private readonly first: FirstResponse,
-    onEnd: ((reason: ObserverEndReason) => void) | undefined,
+    request: Message,
+    first: FirstResponse,
+    onEnd: ObserverEnd | undefined,
+    keepRequest: boolean,
   ) {
-    this.key = token.toString('latin1');
+    this.key = request.token.toString('latin1');
+    this.requestText = keepRequest ? encode(request).toString('latin1') : undefined;
+    this.first = first;
     this.onEnd = onEnd;
     // The registration itself shows the client's interest (RFC 7641 §4.5 counts from here).
-    this.lastConAt = core.clock.now();
+    this.lastConAt = Math.floor(core.clock.now());
     core.counters.observers++;
   }
 
@@ -52,10 +67,35 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     return this.peer.address;
   }
 
+  get token(): Buffer {
+    return Buffer.from(this.key, 'latin1');
+  }
+
+  /** The registration request (decoded again from its stored bytes, which decoded once already). */
+  get request(): Message {
+    if (this.requestText === undefined) throw new Error('the registration request was not kept (observe with keepRequest: false)');
+    const decoded = decode(Buffer.from(this.requestText, 'latin1'));
+    if (!decoded.ok) throw new Error(`stored registration does not decode: ${decoded.error.reason}`);
+    return decoded.value;
+  }
+
+  /** The registration's exchange has answered (or was dropped): later responses are notifications. */
+  firstDone(): void {
+    this.first = undefined;
+  }
+
+  /** The registration's exchange while it still owes its response. */
+  private pendingFirst(): FirstResponse | undefined {
+    const first = this.first;
+    if (first !== undefined && !first.open) this.first = undefined;
+    return this.first;
+  }
+
   notify(response: OutgoingResponse, options?: { readonly confirmable?: boolean }): void {
     if (!this.active || this.core.closed) return;
-    if (this.first.open) {
-      this.first.respond(response);
+    const first = this.pendingFirst();
+    if (first !== undefined) {
+      first.respond(response);
       return;
     }
     // RFC 7641 §4.2: a non-2.xx notification ends the observation and carries no Observe.
@@ -65,6 +105,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     }
     const core = this.core;
     const now = core.clock.now();
+    const token = this.token;
     // RFC 7641 §4.5: a CON at least every N notifications and every 24 h; at most one CON in flight.
     const confirmable =
       options?.confirmable === true ||
@@ -77,7 +118,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
       type: confirmable ? MessageType.CON : MessageType.NON,
       code: response.code,
       messageId,
-      token: this.token,
+      token,
       options: withObserve(response.options ?? [], core.nextObserveValue()),
       payload: response.payload ?? EMPTY,
     });
@@ -104,8 +145,9 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     if (!this.active) return;
     this.finish('ended');
     if (final === undefined || this.core.closed) return;
-    if (this.first.open) {
-      this.first.respond(final);
+    const first = this.pendingFirst();
+    if (first !== undefined) {
+      first.respond(final);
       return;
     }
     const messageId = this.core.nextMessageId(this.peer);
@@ -121,7 +163,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
   }
 
   moveTo(to: PeerAddress): boolean {
-    if (!this.active || this.core.closed || this.first.open) return false;
+    if (!this.active || this.core.closed || this.pendingFirst() !== undefined) return false;
     const old = this.peer;
     const target = this.core.peerFor(to);
     if (target === old) return true;
@@ -154,13 +196,13 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
 
   /** The piggybacked first response went out in the ACK of the client's CON. */
   confirmedNow(): void {
-    this.lastConAt = this.core.clock.now();
+    this.lastConAt = Math.floor(this.core.clock.now());
   }
 
   transmissionAcked(): void {
     this.inflight = undefined;
     this.nonSinceCon = 0;
-    this.lastConAt = this.core.clock.now();
+    this.lastConAt = Math.floor(this.core.clock.now());
   }
 
   transmissionReset(): void {
@@ -205,7 +247,8 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     this.onEnd = undefined;
     if (onEnd !== undefined) {
       try {
-        onEnd(reason);
+        if (typeof onEnd === 'function') onEnd(reason);
+        else onEnd.observerEnded(reason);
       } catch (error) {
         this.core.logger.error({ err: error }, 'observer end callback threw');
       }

@@ -1,38 +1,14 @@
 // Observe relay (RFC 7641 §5): one upstream observation per device resource, shared by its subscribers.
-import type { Clock, TimerHandle } from '../../base/index.js';
+import type { Clock } from '../../base/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import type { ClientObservation, PeerAddress, ServerExchange, ServerObserver } from '../../engine/index.js';
+import { TimerQueue, type ClientObservation, type ObservationEndReason, type PeerAddress, type ServerExchange } from '../../engine/index.js';
 import { clientKeyOf } from '../../sessions/index.js';
 import { OptionNumber, getUintOption, hasOption, isNoCacheKey, isUnsafe, type Message } from '../../coap/index.js';
 import { errorResponse, gatewayError, type ResponseParts } from '../errors.js';
 import { checkUpstreamResponseOptions } from '../option-rules.js';
 import { toClient, type UpstreamRequest } from '../translate.js';
 import { acquireDevice, deviceKey, upstreamFailure, type ForwardContext } from './forward-stage.js';
-
-interface Subscriber {
-  readonly observer: ServerObserver;
-  /** The client socket; a sticky login moves it (SPEC §3.2). */
-  clientKey: string;
-  readonly observation: Observation;
-}
-
-interface Observation {
-  readonly key: string;
-  readonly host: string;
-  readonly peer: PeerAddress;
-  /** The registration as sent upstream (without Observe: the engine adds it). */
-  readonly request: UpstreamRequest;
-  client: ClientObservation | undefined;
-  /** Fires when the device has been silent past Max-Age (it may have restarted and forgotten us). */
-  silence: TimerHandle | undefined;
-  /** Re-registrations since the last notification. */
-  misses: number;
-  /** Registrations waiting for the first upstream response. */
-  readonly pending: ServerExchange[];
-  readonly subscribers: Set<Subscriber>;
-  latest: { readonly response: ResponseParts; readonly atMs: number; readonly maxAgeMs: number } | undefined;
-  established: boolean;
-}
+import { Observation, Subscriber, UpstreamListener, type ClientSubscriptions, type RelayHooks } from './observe-relay-records.js';
 
 export interface ObserveRelayOptions {
   readonly forward: ForwardContext;
@@ -41,6 +17,9 @@ export interface ObserveRelayOptions {
   /** Called for each notification a client gets (SPEC §3.2: notifications count as traffic). */
   readonly onTraffic: (clientKey: string) => void;
 }
+
+const NO_REQUEST_KEPT = { keepRequest: false } as const;
+const ignore = (): void => undefined;
 
 /** RFC 7252 §5.10.5: Max-Age defaults to 60 s. */
 const DEFAULT_MAX_AGE_SEC = 60;
@@ -67,11 +46,15 @@ function observationKey(peer: PeerAddress, request: UpstreamRequest): string {
   return request.payload.length > 0 ? `${key} ${request.payload.toString('hex')}` : key;
 }
 
-export class ObserveRelay {
+export class ObserveRelay implements RelayHooks {
   private readonly observations = new Map<string, Observation>();
-  private readonly byClient = new Map<string, Set<Subscriber>>();
+  private readonly byClient = new Map<string, ClientSubscriptions>();
+  /** Every observation's silence deadline behind one clock timer (no timer per observation). */
+  private readonly timers: TimerQueue;
 
-  constructor(private readonly o: ObserveRelayOptions) {}
+  constructor(private readonly o: ObserveRelayOptions) {
+    this.timers = new TimerQueue(o.clock);
+  }
 
   stats(): { observations: number; subscribers: number } {
     let subscribers = 0;
@@ -88,10 +71,10 @@ export class ObserveRelay {
     const key = observationKey(peer, request);
     const existing = this.observations.get(key);
     if (existing !== undefined) {
-      const latest = existing.latest;
       // RFC 7641 §5 / issue #6: a late joiner gets the latest representation at once while fresh.
-      if (existing.established && latest !== undefined && this.o.clock.now() - latest.atMs < latest.maxAgeMs) {
-        this.addSubscriber(existing, exchange, clientKey, latest.response);
+      const latest = existing.established ? existing.freshLatest(this.o.clock.now()) : undefined;
+      if (latest !== undefined) {
+        this.addSubscriber(existing, exchange, clientKey, latest);
         return;
       }
       existing.pending.push(exchange);
@@ -99,19 +82,7 @@ export class ObserveRelay {
       return;
     }
     const withoutObserve = request.options.filter((x) => x.number !== OptionNumber.OBSERVE);
-    const obs: Observation = {
-      key,
-      host,
-      peer,
-      request: { ...request, options: withoutObserve },
-      client: undefined,
-      silence: undefined,
-      misses: 0,
-      pending: [exchange],
-      subscribers: new Set(),
-      latest: undefined,
-      established: false,
-    };
+    const obs = new Observation(this, key, host, peer, { ...request, options: withoutObserve }, exchange);
     this.observations.set(key, obs);
     const slot = await acquireDevice(this.o.forward, peer, host, deadlineAt, deadlineMs);
     if (!slot.ok) return this.fail(obs, errorResponse(slot.error));
@@ -129,49 +100,39 @@ export class ObserveRelay {
   /** Registers upstream; callbacks of a registration that was replaced are ignored. */
   private register(obs: Observation, timeoutMs: number): ClientObservation {
     const r = obs.request;
-    const holder: { client?: ClientObservation } = {};
-    const client = this.o.forward.upstreamFor(obs.peer).observe(
-      obs.peer,
-      { type: r.type, code: r.code, options: r.options, payload: r.payload },
-      {
-        onNotification: (m) => {
-          if (obs.client === holder.client) this.onNotification(obs, m);
-        },
-        onEnd: (reason) => {
-          if (obs.client === holder.client) this.onUpstreamEnd(obs, reason);
-        },
-      },
-      { timeoutMs },
-    );
-    holder.client = client;
+    const listener = new UpstreamListener(this, obs);
+    const client = this.o.forward.upstreamFor(obs.peer).observe(obs.peer, { type: r.type, code: r.code, options: r.options, payload: r.payload }, listener, { timeoutMs });
+    listener.client = client;
     obs.client = client;
     return client;
   }
 
+  /** The observation's silence deadline (RFC 7641 §3.3.1): `delayMs` after its last notification. */
   private armSilence(obs: Observation, delayMs: number): void {
-    if (obs.silence !== undefined) this.o.clock.clearTimer(obs.silence);
-    obs.silence = this.o.clock.setTimer(() => {
-      obs.silence = undefined;
-      if (this.observations.get(obs.key) !== obs) return;
-      if (++obs.misses > MAX_MISSES) {
-        this.fail(obs, errorResponse(gatewayError('gateway-timeout', `${obs.host} stopped notifying`)));
-        return;
-      }
-      // RFC 7641 §3.3.1 / TD_COAP_OBS_04: a fresh registration (new token, so a rebooted device's restarted
-      // sequence numbers count as fresh); the old one is forgotten (its late notifications get RST).
-      const old = obs.client;
-      const client = this.register(obs, this.o.forward.upstreamFor(obs.peer).timing.exchangeLifetimeMs);
-      client.first.catch(() => undefined);
-      old?.cancel('reactive').catch(() => undefined);
-      this.armSilence(obs, delayMs);
-    }, delayMs);
+    obs.silenceAfterMs = delayMs;
+    this.timers.scheduleIn(obs, delayMs);
+  }
+
+  silence(obs: Observation): void {
+    if (this.observations.get(obs.key) !== obs) return;
+    if (++obs.misses > MAX_MISSES) {
+      this.fail(obs, errorResponse(gatewayError('gateway-timeout', `${obs.host} stopped notifying`)));
+      return;
+    }
+    // RFC 7641 §3.3.1 / TD_COAP_OBS_04: a fresh registration (new token, so a rebooted device's restarted
+    // sequence numbers count as fresh); the old one is forgotten (its late notifications get RST).
+    const old = obs.client;
+    const client = this.register(obs, this.o.forward.upstreamFor(obs.peer).timing.exchangeLifetimeMs);
+    client.first.catch(ignore);
+    old?.cancel('reactive').catch(ignore);
+    this.armSilence(obs, obs.silenceAfterMs);
   }
 
   /** Ends every subscription of a client socket (its session closed). */
   dropClient(clientKey: string): void {
-    const subs = this.byClient.get(clientKey);
-    if (subs === undefined) return;
-    for (const s of [...subs]) s.observer.end();
+    const client = this.byClient.get(clientKey);
+    if (client === undefined) return;
+    for (const s of [...client.subs]) s.observer?.end();
   }
 
   close(): void {
@@ -180,7 +141,7 @@ export class ObserveRelay {
     }
   }
 
-  private onNotification(obs: Observation, message: Message): void {
+  notification(obs: Observation, message: Message): void {
     if (this.observations.get(obs.key) !== obs) return;
     const checked = checkUpstreamResponseOptions(message, this.o.forward.strictOptions);
     const response = checked.ok ? toClient(message) : errorResponse(checked.error);
@@ -193,14 +154,15 @@ export class ObserveRelay {
     obs.established = true;
     obs.misses = 0;
     const maxAgeSec = getUintOption(message, OptionNumber.MAX_AGE) ?? DEFAULT_MAX_AGE_SEC;
-    obs.latest = { response, atMs: this.o.clock.now(), maxAgeMs: maxAgeSec * 1000 };
+    obs.setLatest(response, this.o.clock.now(), maxAgeSec * 1000);
     this.armSilence(obs, silenceAfterMs(maxAgeSec * 1000));
     // Those who waited get this state as their first response (RFC 7641 §3.1), not a second time as a notification.
     const notified = [...obs.subscribers];
     for (const exchange of obs.pending.splice(0)) this.addSubscriber(obs, exchange, undefined, response);
+    const confirmable = { confirmable: message.type === 0 };
     for (const s of notified) {
       // The device's CON stays CON to the client (the engine adds CONs as RFC 7641 §4.5 asks).
-      s.observer.notify(response, { confirmable: message.type === 0 });
+      s.observer?.notify(response, confirmable);
       this.o.onTraffic(s.clientKey);
     }
   }
@@ -208,29 +170,43 @@ export class ObserveRelay {
   private addSubscriber(obs: Observation, exchange: ServerExchange, clientKey: string | undefined, first: ResponseParts): void {
     const key = clientKey ?? clientKeyOf(exchange.from.address, exchange.from.port);
     if (!exchange.open) return;
-    const holder: { sub?: Subscriber } = {};
-    const observer = exchange.observe(() => {
-      if (holder.sub !== undefined) this.removeSubscriber(holder.sub);
-    });
+    const sub = new Subscriber(this, this.clientOf(key), obs);
+    // The relay never reads the registration back: the engine need not keep it per subscriber.
+    const observer = exchange.observe(sub, NO_REQUEST_KEPT);
     if (observer === undefined) {
+      this.dropClientIfEmpty(sub.client);
       exchange.respond(first);
       return;
     }
-    const sub: Subscriber = { observer, clientKey: key, observation: obs };
-    holder.sub = sub;
+    sub.observer = observer;
     this.link(sub);
     exchange.respond(first);
     this.o.onTraffic(key);
   }
 
+  /** The engine ended a subscriber's observer (RST, deregistration, timeout, end()). */
+  subscriberEnded(sub: Subscriber): void {
+    if (sub.observer !== undefined) this.removeSubscriber(sub);
+  }
+
+  /** The record of a client socket, made when new; `key` becomes the one copy its subscribers share. */
+  private clientOf(key: string): ClientSubscriptions {
+    let client = this.byClient.get(key);
+    if (client === undefined) {
+      client = { key, subs: new Set() };
+      this.byClient.set(key, client);
+    }
+    return client;
+  }
+
+  private dropClientIfEmpty(client: ClientSubscriptions): void {
+    if (client.subs.size === 0 && this.byClient.get(client.key) === client) this.byClient.delete(client.key);
+  }
+
   private link(sub: Subscriber): void {
     sub.observation.subscribers.add(sub);
-    let set = this.byClient.get(sub.clientKey);
-    if (set === undefined) {
-      set = new Set();
-      this.byClient.set(sub.clientKey, set);
-    }
-    set.add(sub);
+    if (this.byClient.get(sub.client.key) !== sub.client) this.byClient.set(sub.client.key, sub.client);
+    sub.client.subs.add(sub);
   }
 
   /**
@@ -240,27 +216,28 @@ export class ObserveRelay {
    * The old socket hears nothing more.
    */
   moveClient(oldKey: string, newKey: string, to: PeerAddress): void {
-    const subs = this.byClient.get(oldKey);
-    if (subs === undefined) return;
-    for (const sub of [...subs]) {
+    const old = this.byClient.get(oldKey);
+    if (old === undefined) return;
+    const moved = this.clientOf(newKey);
+    for (const sub of [...old.subs]) {
       this.unlink(sub);
-      if (!sub.observer.moveTo(to)) {
+      if (sub.observer?.moveTo(to) !== true) {
         // The new socket is at its observer cap: this share ends (the old socket must not hear more).
         this.o.logger.debug({ client: newKey, host: sub.observation.host }, 'moved observer refused by the new socket');
         this.removeSubscriber(sub);
-        sub.observer.end();
+        sub.observer?.end();
         continue;
       }
-      sub.clientKey = newKey;
+      sub.client = moved;
       this.link(sub);
     }
+    this.dropClientIfEmpty(moved);
   }
 
   private unlink(sub: Subscriber): void {
     sub.observation.subscribers.delete(sub);
-    const set = this.byClient.get(sub.clientKey);
-    set?.delete(sub);
-    if (set !== undefined && set.size === 0) this.byClient.delete(sub.clientKey);
+    sub.client.subs.delete(sub);
+    this.dropClientIfEmpty(sub.client);
   }
 
   private removeSubscriber(sub: Subscriber): void {
@@ -273,7 +250,7 @@ export class ObserveRelay {
     }
   }
 
-  private onUpstreamEnd(obs: Observation, reason: string): void {
+  upstreamEnded(obs: Observation, reason: ObservationEndReason): void {
     if (this.observations.get(obs.key) !== obs) return;
     const failure = reason === 'timeout' ? gatewayError('gateway-timeout', `${obs.host} stopped answering`) : gatewayError('bad-gateway', `${obs.host} ended the observation (${reason})`);
     this.fail(obs, errorResponse(failure));
@@ -285,14 +262,13 @@ export class ObserveRelay {
     for (const exchange of obs.pending.splice(0)) if (exchange.open) exchange.respond(final);
     for (const s of [...obs.subscribers]) {
       this.unlink(s);
-      s.observer.end(final);
+      s.observer?.end(final);
     }
     this.cancelUpstream(obs);
   }
 
   private cancelUpstream(obs: Observation): void {
-    if (obs.silence !== undefined) this.o.clock.clearTimer(obs.silence);
-    obs.silence = undefined;
+    this.timers.cancel(obs);
     const client = obs.client;
     obs.client = undefined;
     if (client === undefined || !client.active) return;
