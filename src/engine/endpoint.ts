@@ -124,7 +124,9 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
     // RFC 7252 §4.4: keep the peer (its message ID counter) until our last ID to it is out of use.
     const retainUntil = peer.midUsedAt + this.timing.exchangeLifetimeMs;
     if (this.clock.now() < retainUntil && !this.closed) {
-      if (peer.timerIndex < 0 || peer.timerAt !== retainUntil) this.timers.schedule(peer, retainUntil);
+      // A retention timer already set stays (it re-checks when it fires): a busy device peer costs no
+      // timer-heap work per request, only one per EXCHANGE_LIFETIME.
+      if (peer.timerIndex < 0) this.timers.schedule(peer, retainUntil);
       return;
     }
     peer.removed = true;
@@ -144,9 +146,9 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
     if (peer === undefined) {
       peer = new Peer(key, address, this.random.int(0, 0x10000), this.retentionEnded);
       this.peers.set(key, peer);
-    } else if (peer.timerIndex >= 0) {
-      this.timers.cancel(peer);
     }
+    // A pending retention timer is left alone: when it fires, release() finds the peer in use (or its
+    // retention extended by a newer message ID) and does nothing or re-arms.
     return peer;
   }
 

@@ -3,6 +3,7 @@ import { Code, OptionNumber, encode, methodName, type Message } from '../coap/in
 import type { Endpoint, PeerAddress, ServerExchange } from '../engine/index.js';
 import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
 import { silentLogger } from '../telemetry/index.js';
+import { BoundedMap } from '../base/index.js';
 import { limitUnverified } from './amplification.js';
 import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from './errors.js';
 import { DEFAULT_GATEWAY_SETTINGS, type Gateway, type GatewayOptions, type GatewayCacheStats, type GatewaySettings, type GatewayStats } from './gateway-options.js';
@@ -16,9 +17,9 @@ import { forwardStage, type ForwardContext } from './stages/forward-stage.js';
 import { createLocalResources } from './stages/local-resources.js';
 import { ObserveRelay } from './stages/observe-relay.js';
 import { RateLimitStage } from './stages/rate-limit-stage.js';
-import { resolveStage } from './stages/resolve-stage.js';
+import { resolveStage, type ResolvePolicy } from './stages/resolve-stage.js';
 import { SessionStage } from './stages/session-stage.js';
-import { selfAddresses, targetStage, type SelfIdentity } from './stages/target-stage.js';
+import { selfAddresses, targetStage, TargetCache, type SelfIdentity } from './stages/target-stage.js';
 import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
 import { oversizeResponse } from './upstream/request-size.js';
@@ -70,6 +71,8 @@ export function createGateway(o: GatewayOptions): Gateway {
   });
   const cache = settings.cacheEnabled ? new ResponseCache(o.clock, settings.cacheMaxEntries, settings.cacheMaxBytes) : undefined;
   const cacheStage = new CacheStage(cache);
+  const targets = new TargetCache();
+  const resolvePolicy: ResolvePolicy = { domains: settings.domains, allowIpLiterals: settings.allowIpLiterals, nameChecks: new BoundedMap(16_384) };
   const rateLimit = new RateLimitStage(o.clock, settings.clientRequestsPerSec, settings.clientBurst);
   let inFlight = 0;
   let closed = false;
@@ -109,7 +112,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     if (!hop.ok) return failUnverified(exchange, hop.error);
     const options = checkProxyRequestOptions(request, settings.strictOptions);
     if (!options.ok) return failUnverified(exchange, options.error);
-    const target = targetStage(request, self);
+    const target = targetStage(request, self, targets);
     if (target.ok && target.value.kind === 'local') return serveLocal(exchange, target.value.message, clientKey);
 
     const principal = await sessionStage.require(clientKey);
@@ -132,7 +135,7 @@ export function createGateway(o: GatewayOptions): Gateway {
 
     inFlight++;
     try {
-      const peer = await resolveStage(device, { domains: settings.domains, allowIpLiterals: settings.allowIpLiterals }, o.resolve);
+      const peer = await resolveStage(device, resolvePolicy, o.resolve);
       if (!peer.ok) return fail(exchange, peer.error);
       if (exchange.observeRequested) {
         await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);

@@ -230,7 +230,7 @@ test('invalid names are refused without a query; a throwing lookup becomes an er
   assert.match(res.ok ? '' : res.error.message, /failed \(boom\)/);
 });
 
-test('the cache is bounded and evicts the least recently used name', async () => {
+test('the cache is bounded and evicts the least recently used name (recency counted per second)', async () => {
   const clock = new FakeClock();
   const names = ['a.test', 'b.test', 'c.test'];
   const script: Script = {};
@@ -239,6 +239,7 @@ test('the cache is bounded and evicts the least recently used name', async () =>
   const r = make(clock, lookup, { cacheSize: 2 });
   await r.resolve('a.test');
   await r.resolve('b.test');
+  clock.advance(1000);
   await r.resolve('a.test'); // a is now the most recently used
   await r.resolve('c.test'); // evicts b
   assert.equal(r.stats().cacheSize, 2);
@@ -313,4 +314,22 @@ test('parseDnsServer reads ip, ip:port, [ipv6]:port; classifyDnsError maps c-are
   assert.deepEqual(kinds, ['nxdomain', 'nodata', 'servfail', 'refused', 'timeout', 'unreachable', 'error']);
   const odd = classifyDnsError('not an error');
   assert.equal(!odd.ok && odd.error.kind, 'error');
+});
+
+test('a hit within the same second does not reorder the cache (one Map move per name per second)', async () => {
+  const clock = new FakeClock();
+  const names = ['a.test', 'b.test', 'c.test'];
+  const script: Script = {};
+  for (const n of names) script[n] = { 4: records('127.0.0.1', 300), 6: NODATA };
+  const { lookup, calls } = scripted(script);
+  const r = make(clock, lookup, { cacheSize: 2 });
+  await r.resolve('a.test');
+  await r.resolve('b.test');
+  await r.resolve('a.test'); // same second: a stays the oldest
+  await r.resolve('c.test'); // evicts a
+  const before = calls.length;
+  await r.resolve('b.test');
+  assert.equal(calls.length, before);
+  await r.resolve('a.test');
+  assert.equal(calls.length, before + 2);
 });

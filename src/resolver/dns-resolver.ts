@@ -82,7 +82,12 @@ type Outcome = Result<{ address: string; family: 4 | 6; ttlMs: number }, { kind:
 interface CacheEntry {
   readonly expiresAt: number;
   readonly outcome: Outcome;
+  /** When the entry last moved to the young end of the LRU order. */
+  touchedAt: number;
 }
+
+/** A hit moves its entry to the young end at most this often: one Map delete+set per second, not per request. */
+const TOUCH_INTERVAL_MS = 1000;
 
 /** Validates the options; throws TypeError with a clear message on a configuration mistake. */
 export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
@@ -186,7 +191,7 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
     if (!outcome.ok) failures[outcome.error.kind]++;
     if (!closed) {
       const lifetimeMs = outcome.ok ? outcome.value.ttlMs : options.negativeTtlMs;
-      if (lifetimeMs > 0) cache.set(name, { expiresAt: clock.now() + lifetimeMs, outcome });
+      if (lifetimeMs > 0) cache.set(name, { expiresAt: clock.now() + lifetimeMs, outcome, touchedAt: clock.now() });
     }
     if (resolverLookupChannel.hasSubscribers) {
       resolverLookupChannel.publish({
@@ -200,8 +205,31 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
     return outcome;
   }
 
+  /** A fresh cache entry for `name` (already normal form), kept in approximate LRU order; else undefined. */
+  function cachedEntry(name: string): CacheEntry | undefined {
+    const entry = cache.get(name);
+    if (entry === undefined) return undefined;
+    const now = clock.now();
+    if (entry.expiresAt <= now) {
+      cache.delete(name);
+      return undefined;
+    }
+    if (now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
+      // Re-inserting keeps the BoundedMap's insertion order least-recently-used first.
+      entry.touchedAt = now;
+      cache.delete(name);
+      cache.set(name, entry);
+    }
+    if (entry.outcome.ok) counters.cacheHits++;
+    else counters.negativeHits++;
+    return entry;
+  }
+
   async function resolve(host: string): Promise<Result<Resolution, ResolveFailure>> {
     if (typeof host !== 'string') return failure(String(host), 'invalid-name', describeFailure('invalid-name', '', serversText, 'not text'), false);
+    // Hot path: a host already in normal form (lower case, no trailing dot) that is cached.
+    const direct = closed ? undefined : cachedEntry(host);
+    if (direct !== undefined) return fromOutcome(host, direct.outcome, direct.expiresAt, true);
     // The gateway decides whether literals are allowed; here they simply resolve to themselves.
     const literal = parseIpLiteral(host);
     if (literal !== undefined) return ok({ ...literal, ttlSec: Math.floor(options.maxTtlMs / 1000), source: 'literal' });
@@ -212,18 +240,8 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
     }
     const name = normalized.value;
     if (closed) return failure(host, 'error', describeFailure('error', host, serversText, 'resolver closed'), false);
-    const entry = cache.get(name);
-    if (entry !== undefined) {
-      if (entry.expiresAt > clock.now()) {
-        // Re-inserting keeps the BoundedMap's insertion order least-recently-used first.
-        cache.delete(name);
-        cache.set(name, entry);
-        if (entry.outcome.ok) counters.cacheHits++;
-        else counters.negativeHits++;
-        return fromOutcome(host, entry.outcome, entry.expiresAt, true);
-      }
-      cache.delete(name);
-    }
+    const entry = name === host ? undefined : cachedEntry(name);
+    if (entry !== undefined) return fromOutcome(host, entry.outcome, entry.expiresAt, true);
     let pending = inFlight.get(name);
     if (pending === undefined) {
       pending = lookupAndCache(name);

@@ -1,6 +1,6 @@
 // Resolve stage: device name in a configured domain -> address via DNS; IP literals only when allowed.
 import type { Target } from '../../coap/index.js';
-import { type Result, ok, err } from '../../base/index.js';
+import { type BoundedMap, type Result, ok, err } from '../../base/index.js';
 import type { PeerAddress } from '../../engine/index.js';
 import { parseDeviceName } from '../../resolver/index.js';
 import { gatewayError, type GatewayError } from '../errors.js';
@@ -9,6 +9,17 @@ import type { ResolveHost } from '../gateway-options.js';
 export interface ResolvePolicy {
   readonly domains: readonly string[];
   readonly allowIpLiterals: boolean;
+  /** Host -> the device-name check's error (null: a good name); a pure function of host and domains. */
+  readonly nameChecks?: BoundedMap<string, string | null>;
+}
+
+function checkDeviceName(host: string, policy: ResolvePolicy): string | null {
+  const memo = policy.nameChecks?.get(host);
+  if (memo !== undefined) return memo;
+  const name = parseDeviceName(host, policy.domains);
+  const verdict = name.ok ? null : name.error.message;
+  policy.nameChecks?.set(host, verdict);
+  return verdict;
 }
 
 /**
@@ -21,8 +32,8 @@ export async function resolveStage(target: Target, policy: ResolvePolicy, resolv
     if (!policy.allowIpLiterals) return err(gatewayError('proxying-not-supported', 'IP-literal targets are not allowed; use the device name'));
     return ok({ address: target.host, port: target.port });
   }
-  const name = parseDeviceName(target.host, policy.domains);
-  if (!name.ok) return err(gatewayError('unresolvable', name.error.message));
+  const nameError = checkDeviceName(target.host, policy);
+  if (nameError !== null) return err(gatewayError('unresolvable', nameError));
   const resolved = await resolve(target.host);
   if (!resolved.ok) return err(gatewayError('unresolvable', resolved.error.message));
   return ok({ address: resolved.value.address, port: target.port });

@@ -1,7 +1,7 @@
 // Target stage: the device a proxied request names (Proxy-Uri / Proxy-Scheme), or the gateway itself.
 import { isIP } from 'node:net';
-import { targetFromRequest, type Message, type Target } from '../../coap/index.js';
-import { type Result, ok, err } from '../../base/index.js';
+import { OptionNumber, targetFromRequest, type CoapOption, type Message, type Target } from '../../coap/index.js';
+import { BoundedMap, type Result, ok, err } from '../../base/index.js';
 import { gatewayError, type GatewayError } from '../errors.js';
 import { localizeRequest } from '../translate.js';
 
@@ -31,11 +31,46 @@ export function selfAddresses(bound: string): Set<string> {
 }
 
 /**
+ * Parsed Proxy-Uri targets by the option's text: clients poll the same few URIs, and parsing,
+ * validating and re-composing a URI (RFC 7252 §6.4/§6.5) is the costliest pure step per request.
+ * Targets are immutable, so one is shared by every request that names it. FIFO-bounded.
+ */
+export class TargetCache {
+  private readonly byProxyUri: BoundedMap<string, Target>;
+
+  constructor(maxEntries = 16_384) {
+    this.byProxyUri = new BoundedMap(maxEntries);
+  }
+
+  get size(): number {
+    return this.byProxyUri.size;
+  }
+
+  /** `targetFromRequest`, answered from the cache when the request has exactly one Proxy-Uri and no other Proxy-*. */
+  parse(options: readonly CoapOption[]): Result<Target, string> {
+    let proxyUri: Buffer | undefined;
+    let proxyOptions = 0;
+    for (const o of options) {
+      if (o.number === OptionNumber.PROXY_URI) proxyUri = o.value;
+      if (o.number === OptionNumber.PROXY_URI || o.number === OptionNumber.PROXY_SCHEME) proxyOptions++;
+    }
+    if (proxyUri === undefined || proxyOptions !== 1) return targetFromRequest(options);
+    const key = proxyUri.toString('latin1');
+    const hit = this.byProxyUri.get(key);
+    if (hit !== undefined) return ok(hit);
+    const parsed = targetFromRequest(options);
+    // Only good targets are kept: junk from a hostile client must not push them out.
+    if (parsed.ok) this.byProxyUri.set(key, Object.freeze({ ...parsed.value, options: Object.freeze(parsed.value.options) as CoapOption[] }));
+    return parsed;
+  }
+}
+
+/**
  * RFC 7252 §5.7.2 / §5.10.2. A malformed Proxy-Uri is 4.02 (§5.4.1: the option cannot be processed);
  * a scheme other than coap is 5.05. A target naming the gateway itself is served locally (no loop).
  */
-export function targetStage(request: Message, self: SelfIdentity): Result<TargetOutcome, GatewayError> {
-  const t = targetFromRequest(request.options);
+export function targetStage(request: Message, self: SelfIdentity, targets?: TargetCache): Result<TargetOutcome, GatewayError> {
+  const t = targets === undefined ? targetFromRequest(request.options) : targets.parse(request.options);
   if (!t.ok) return err(gatewayError('malformed-target', t.error));
   const target = t.value;
   if (target.scheme !== 'coap') {
