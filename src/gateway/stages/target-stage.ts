@@ -60,8 +60,10 @@ export class TargetCache {
     if (hit !== undefined) return ok(hit);
     const parsed = targetFromRequest(options);
     // Only good targets are kept: junk from a hostile client must not push them out.
-    if (parsed.ok) this.byProxyUri.set(key, Object.freeze({ ...parsed.value, options: Object.freeze(parsed.value.options) as CoapOption[] }));
-    return parsed;
+    if (!parsed.ok) return parsed;
+    const target: Target = Object.freeze({ ...parsed.value, options: Object.freeze(parsed.value.options) as CoapOption[] });
+    this.byProxyUri.set(key, target);
+    return ok(target);
   }
 }
 
