@@ -40,10 +40,15 @@ export interface QueuedStart {
   startNow(): void;
 }
 
+const TWO_24 = 0x1000000;
+const CONFIRMABLE = 1 << 16;
+const LINKED = 1 << 17;
+
 /**
  * One received message ID remembered for deduplication (RFC 7252 §4.5). Thousands live per busy peer
- * for EXCHANGE_LIFETIME, so it is kept small: the reply is held as a latin1 string (about len + 16
- * bytes, no Buffer object and no pooled slab kept alive), the creation time as an integer.
+ * for EXCHANGE_LIFETIME, so it is kept small: every number a small integer (no boxed double): the token
+ * identity split in 24-bit parts, flags packed beside its high bytes, the creation time in whole
+ * milliseconds; the reply held as a latin1 string (len + 16 bytes: no Buffer object, no pooled slab).
  */
 export class DedupEntry {
   /** The stored reply's bytes, one char per byte; undefined = nothing to replay yet. */
@@ -53,25 +58,59 @@ export class DedupEntry {
   /** The peer's own oldest-first list, so its cap evicts in O(1). */
   peerPrev: DedupEntry | undefined = undefined;
   peerNext: DedupEntry | undefined = undefined;
-  /** Key in the deduplicator's table (peer serial and message ID); -1 once removed. */
-  key: number;
+  /** Key in the deduplicator's table: peer serial * 65536 + message ID. */
+  readonly key: number;
   readonly createdAt: number;
+  /** tokenLow in two parts below 2^24 and 2^28. */
+  private readonly tokenA: number;
+  private readonly tokenB: number;
+  /** tokenHigh (< 2^16) | CONFIRMABLE | LINKED. */
+  private bits: number;
 
   constructor(
     readonly peer: Peer,
-    readonly messageId: number,
-    readonly tokenLow: number,
-    readonly tokenHigh: number,
-    readonly confirmable: boolean,
+    messageId: number,
+    tokenLow: number,
+    tokenHigh: number,
+    confirmable: boolean,
     createdAt: number,
   ) {
     this.key = peer.serial * 0x10000 + messageId;
-    // Whole milliseconds stay small integers (no boxed double per entry); rounding up never expires early.
+    // Rounding up never expires an entry early.
     this.createdAt = Math.ceil(createdAt);
+    this.tokenA = tokenLow % TWO_24;
+    this.tokenB = Math.floor(tokenLow / TWO_24);
+    this.bits = tokenHigh | (confirmable ? CONFIRMABLE : 0) | LINKED;
   }
 
+  get messageId(): number {
+    return this.key % 0x10000;
+  }
+
+  get tokenLow(): number {
+    return this.tokenB * TWO_24 + this.tokenA;
+  }
+
+  get tokenHigh(): number {
+    return this.bits & 0xffff;
+  }
+
+  get confirmable(): boolean {
+    return (this.bits & CONFIRMABLE) !== 0;
+  }
+
+  /** Still in the deduplicator (not expired, evicted or replaced). */
   get linked(): boolean {
-    return this.key >= 0;
+    return (this.bits & LINKED) !== 0;
+  }
+
+  /** The same token (see tokenLow/tokenHigh)? */
+  matches(tokenLow: number, tokenHigh: number): boolean {
+    return this.tokenA === tokenLow % TWO_24 && this.tokenB === Math.floor(tokenLow / TWO_24) && (this.bits & 0xffff) === tokenHigh;
+  }
+
+  unlink(): void {
+    this.bits &= ~LINKED;
   }
 
   /** The ACK/RST/piggybacked response to replay for a duplicate CON; undefined = nothing yet. */

@@ -5,7 +5,7 @@ import type { Core } from '../core.js';
 import type { ObserverOptions, OutgoingResponse, ServerExchange, ServerObserver } from '../endpoint-types.js';
 import { Transmission, type TransmissionOwner } from '../messaging/transmission.js';
 import { observeValue, withObserve, withoutObserve } from '../observe/observe-option.js';
-import { ServerObserverImpl, type ObserverEnd } from '../observe/server-observer.js';
+import { RequestKeepingObserver, ServerObserverImpl, type ObserverEnd } from '../observe/server-observer.js';
 import type { DedupEntry, Peer } from '../peer.js';
 import type { Timed } from '../timer-queue.js';
 
@@ -118,7 +118,10 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     // RFC 7641 §4.1: the same endpoint and token replace the existing entry instead of adding one.
     if (existing !== undefined) existing.replace();
     else if (this.peer.observers.size >= this.core.limits.observersPerPeer) return undefined;
-    const observer = new ServerObserverImpl(this.core, this.peer, this.request, this, onEnd, options?.keepRequest !== false);
+    const observer =
+      options?.keepRequest === false
+        ? new ServerObserverImpl(this.core, this.peer, this.request, this, onEnd)
+        : new RequestKeepingObserver(this.core, this.peer, this.request, this, onEnd);
     this.peer.observers.set(key, observer);
     this.observer = observer;
     return observer;

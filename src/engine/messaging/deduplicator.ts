@@ -71,7 +71,7 @@ export class Deduplicator implements Timed {
   find(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number): DedupEntry | undefined {
     const e = this.entries.get(peer.serial * 0x10000 + messageId);
     if (e === undefined) return undefined;
-    if (e.peer === peer && e.tokenLow === tokenLow && e.tokenHigh === tokenHigh) return e;
+    if (e.peer === peer && e.matches(tokenLow, tokenHigh)) return e;
     this.remove(e);
     return undefined;
   }
@@ -107,7 +107,7 @@ export class Deduplicator implements Timed {
   clear(): void {
     for (const list of [this.con, this.non]) {
       for (let e = list.head; e !== undefined; e = e.next) {
-        e.key = -1;
+        e.unlink();
         e.peer.dedupCount = 0;
         e.peer.dedupOldest = undefined;
         e.peer.dedupNewest = undefined;
@@ -131,9 +131,9 @@ export class Deduplicator implements Timed {
   }
 
   private remove(e: DedupEntry): void {
-    if (e.key < 0) return;
+    if (!e.linked) return;
     this.entries.delete(e.key);
-    e.key = -1;
+    e.unlink();
     (e.confirmable ? this.con : this.non).unlink(e);
     const peer = e.peer;
     if (e.peerPrev === undefined) peer.dedupOldest = e.peerNext;

@@ -24,24 +24,25 @@ const detached: TransmissionOwner = {
 
 export type ObserverEnd = ((reason: ObserverEndReason) => void) | ObserverListener;
 
+const ACTIVE = 1;
+/** The next notification goes as CON (the observer moved to a socket that has not confirmed yet). */
+const CONFIRM_NEXT = 2;
+/** NON notifications since the last CON, counted in the bits above these two. */
+const NON_UNIT = 4;
+
 /**
  * A subscriber may live for days and a gateway holds tens of thousands: it keeps no Message, no
- * Buffer view of the received datagram (which would pin it) and no closure. The token is its latin1
- * key; the registration request is kept encoded as latin1 text and decoded only when asked for.
+ * Buffer view of the received datagram (which would pin it), no closure and no boxed number. The
+ * token is its latin1 key; state bits and the NON count share one small integer.
  */
 export class ServerObserverImpl implements ServerObserver, ObserverSlot, TransmissionOwner, ResetTarget {
-  active = true;
   /** The token, one char per byte: the peer's observer key (RFC 7641 §4.1) and the notifications' token. */
   readonly key: string;
-  /** The registration, encoded, one char per byte; undefined when the owner did not keep it. */
-  private readonly requestText: string | undefined;
   private inflight: Transmission | undefined;
   private nonMessageId = -1;
-  private nonSinceCon = 0;
-  /** Whole milliseconds (compared against a 24 h interval): no boxed double per observer. */
+  private flags = ACTIVE;
+  /** Whole milliseconds (compared against a 24 h interval). */
   private lastConAt: number;
-  /** The next notification goes as CON (the observer moved to a socket that has not confirmed yet). */
-  private confirmNext = false;
   private onEnd: ObserverEnd | undefined;
   /** The registration's exchange until it has answered (it carries the first response). */
   private first: FirstResponse | undefined;
@@ -52,10 +53,8 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     request: Message,
     first: FirstResponse,
     onEnd: ObserverEnd | undefined,
-    keepRequest: boolean,
   ) {
     this.key = request.token.toString('latin1');
-    this.requestText = keepRequest ? encode(request).toString('latin1') : undefined;
     this.first = first;
     this.onEnd = onEnd;
     // The registration itself shows the client's interest (RFC 7641 §4.5 counts from here).
@@ -67,16 +66,17 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     return this.peer.address;
   }
 
+  get active(): boolean {
+    return (this.flags & ACTIVE) !== 0;
+  }
+
   get token(): Buffer {
     return Buffer.from(this.key, 'latin1');
   }
 
-  /** The registration request (decoded again from its stored bytes, which decoded once already). */
+  /** Not kept here: see RequestKeepingObserver (observe() with keepRequest, the default). */
   get request(): Message {
-    if (this.requestText === undefined) throw new Error('the registration request was not kept (observe with keepRequest: false)');
-    const decoded = decode(Buffer.from(this.requestText, 'latin1'));
-    if (!decoded.ok) throw new Error(`stored registration does not decode: ${decoded.error.reason}`);
-    return decoded.value;
+    throw new Error('the registration request was not kept (observe with keepRequest: false)');
   }
 
   /** The registration's exchange has answered (or was dropped): later responses are notifications. */
@@ -107,11 +107,12 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     const now = core.clock.now();
     const token = this.token;
     // RFC 7641 §4.5: a CON at least every N notifications and every 24 h; at most one CON in flight.
+    const flags = this.flags;
     const confirmable =
       options?.confirmable === true ||
-      this.confirmNext ||
+      (flags & CONFIRM_NEXT) !== 0 ||
       this.inflight !== undefined ||
-      this.nonSinceCon + 1 >= core.limits.observeConEvery ||
+      Math.floor(flags / NON_UNIT) + 1 >= core.limits.observeConEvery ||
       now - this.lastConAt >= core.limits.observeConIntervalMs;
     const messageId = core.nextMessageId(this.peer);
     const datagram = encode({
@@ -127,13 +128,12 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
       // retransmission counter and timeout.
       this.inflight.replace(messageId, datagram);
     } else if (confirmable) {
-      this.nonSinceCon = 0;
-      this.confirmNext = false;
+      this.flags = ACTIVE;
       const t = new Transmission(core, this.peer, messageId, datagram, this);
       this.inflight = t;
       t.start();
     } else {
-      this.nonSinceCon++;
+      this.flags += NON_UNIT;
       this.forgetNon();
       this.nonMessageId = messageId;
       this.peer.nonSent.set(messageId, this);
@@ -184,7 +184,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
     this.peer = target;
     target.observers.set(this.key, this);
     // RFC 7641 §4.5: the new socket has not shown interest yet; a CON asks it (RST or silence ends it).
-    this.confirmNext = true;
+    this.flags |= CONFIRM_NEXT;
     this.core.release(old);
     return true;
   }
@@ -201,7 +201,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
 
   transmissionAcked(): void {
     this.inflight = undefined;
-    this.nonSinceCon = 0;
+    this.flags &= ACTIVE | CONFIRM_NEXT;
     this.lastConAt = Math.floor(this.core.clock.now());
   }
 
@@ -234,7 +234,7 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
   /** Removes the entry and tells the owner once. */
   finish(reason: ObserverEndReason): void {
     if (!this.active) return;
-    this.active = false;
+    this.flags = 0;
     if (this.inflight !== undefined) {
       this.inflight.stop();
       this.inflight = undefined;
@@ -258,5 +258,22 @@ export class ServerObserverImpl implements ServerObserver, ObserverSlot, Transmi
   private forgetNon(): void {
     if (this.nonMessageId >= 0 && this.peer.nonSent.get(this.nonMessageId) === this) this.peer.nonSent.delete(this.nonMessageId);
     this.nonMessageId = -1;
+  }
+}
+
+/** An observer that keeps its registration request (encoded as latin1 text) for `request`. */
+export class RequestKeepingObserver extends ServerObserverImpl {
+  private readonly requestText: string;
+
+  constructor(core: Core, peer: Peer, request: Message, first: FirstResponse, onEnd: ObserverEnd | undefined) {
+    super(core, peer, request, first, onEnd);
+    this.requestText = encode(request).toString('latin1');
+  }
+
+  /** The registration request, decoded again from its stored bytes (which decoded once already). */
+  override get request(): Message {
+    const decoded = decode(Buffer.from(this.requestText, 'latin1'));
+    if (!decoded.ok) throw new Error(`stored registration does not decode: ${decoded.error.reason}`);
+    return decoded.value;
   }
 }

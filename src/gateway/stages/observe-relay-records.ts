@@ -37,7 +37,6 @@ export class Subscriber implements ObserverListener {
   observer: ServerObserver | undefined = undefined;
 
   constructor(
-    private readonly hooks: RelayHooks,
     /** The client socket; a sticky login moves it (SPEC §3.2). */
     public client: ClientSubscriptions,
     readonly observation: Observation,
@@ -48,7 +47,7 @@ export class Subscriber implements ObserverListener {
   }
 
   observerEnded(_reason: ObserverEndReason): void {
-    this.hooks.subscriberEnded(this);
+    this.observation.hooks.subscriberEnded(this);
   }
 }
 
@@ -96,7 +95,7 @@ export class Observation implements Timed {
   private latestMaxAgeMs = 0;
 
   constructor(
-    private readonly hooks: RelayHooks,
+    readonly hooks: RelayHooks,
     readonly key: string,
     readonly host: string,
     readonly peer: PeerAddress,

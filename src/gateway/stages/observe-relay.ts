@@ -37,13 +37,15 @@ function silenceAfterMs(maxAgeMs: number): number {
  * cache-key options, not Observe, Hop-Limit or NoCacheKey ones (RFC 7252 §5.4.6).
  */
 function observationKey(peer: PeerAddress, request: UpstreamRequest): string {
-  let key = `${deviceKey(peer)} ${request.code}`;
+  // Joined, not concatenated: a key built with += stays a rope of many small strings in the Map.
+  const parts = [deviceKey(peer), String(request.code)];
   for (const o of request.options) {
     if (o.number === OptionNumber.OBSERVE || o.number === OptionNumber.HOP_LIMIT) continue;
     if (!isUnsafe(o.number) && isNoCacheKey(o.number)) continue;
-    key += ` ${o.number}:${o.value.toString('hex')}`;
+    parts.push(`${o.number}:${o.value.toString('hex')}`);
   }
-  return request.payload.length > 0 ? `${key} ${request.payload.toString('hex')}` : key;
+  if (request.payload.length > 0) parts.push(request.payload.toString('hex'));
+  return parts.join(' ');
 }
 
 export class ObserveRelay implements RelayHooks {
@@ -170,7 +172,7 @@ export class ObserveRelay implements RelayHooks {
   private addSubscriber(obs: Observation, exchange: ServerExchange, clientKey: string | undefined, first: ResponseParts): void {
     const key = clientKey ?? clientKeyOf(exchange.from.address, exchange.from.port);
     if (!exchange.open) return;
-    const sub = new Subscriber(this, this.clientOf(key), obs);
+    const sub = new Subscriber(this.clientOf(key), obs);
     // The relay never reads the registration back: the engine need not keep it per subscriber.
     const observer = exchange.observe(sub, NO_REQUEST_KEPT);
     if (observer === undefined) {
