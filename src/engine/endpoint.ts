@@ -176,10 +176,9 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
     const code = request.code ?? Code.GET;
     const baseOptions = request.options ?? [];
     const confirmable = request.type !== MessageType.NON;
-    const sendCancel = (t: Buffer, c: number, o: readonly CoapOption[], con: boolean): Promise<Message> =>
-      this.request(to, { type: con ? MessageType.CON : MessageType.NON, code: c, options: o, token: t });
+    // The observation calls back into this endpoint itself: no closure kept per observation.
     const make = (token: Buffer): ClientObservationImpl =>
-      new ClientObservationImpl(this, callbacks, sendCancel, token, code, baseOptions, confirmable);
+      new ClientObservationImpl(this, callbacks, this, to, token, code, baseOptions, confirmable);
     let observation: ClientObservationImpl | undefined;
     const exchange = this.createExchange(to, request, code, withObserve(baseOptions, 0), (token) => (observation = make(token)));
     if (exchange instanceof RequestError) {

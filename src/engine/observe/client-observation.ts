@@ -1,14 +1,15 @@
 // ClientObservation: our Observe registration, fresh notifications in order, re-registration, cancel (RFC 7641 §3).
-import { decode, encode, type CoapOption, type Message } from '../../coap/index.js';
+import { decode, encode, MessageType, type CoapOption, type Message } from '../../coap/index.js';
+import type { PeerAddress } from '../../transport/index.js';
 import type { Core } from '../core.js';
-import type { ClientObservation, ObservationEndReason, ObserveCallbacks } from '../endpoint-types.js';
+import type { ClientObservation, Endpoint, ObservationEndReason, ObserveCallbacks } from '../endpoint-types.js';
 import type { ClientExchange, ExchangeListener } from '../exchanges/client-exchange.js';
 import { RequestError } from '../request-error.js';
 import { isFresher } from './freshness.js';
 import { observeValue, withObserve } from './observe-option.js';
 
-/** Sends the deregistration GET (Observe 1, same token) and settles when it is answered or fails. */
-export type CancelSender = (token: Buffer, code: number, options: readonly CoapOption[], confirmable: boolean) => Promise<unknown>;
+/** Sends the deregistration GET (Observe 1, same token): the endpoint itself. */
+export type CancelSender = Pick<Endpoint, 'request'>;
 
 const ignore = (): void => undefined;
 
@@ -32,7 +33,8 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
   constructor(
     private readonly core: Core,
     private readonly callbacks: ObserveCallbacks,
-    private readonly sendCancel: CancelSender,
+    private readonly sender: CancelSender,
+    private readonly to: PeerAddress,
     readonly token: Buffer,
     private readonly code: number,
     private readonly options: readonly CoapOption[],
@@ -109,7 +111,8 @@ export class ClientObservationImpl implements ClientObservation, ExchangeListene
     this.end('cancelled');
     // RFC 7641 §3.6: reactive = forget it, the next notification gets RST (the endpoint does that).
     if (mode === 'reactive' || this.core.closed) return Promise.resolve();
-    return this.sendCancel(this.token, this.code, withObserve(this.options, 1), this.confirmable).then(
+    const type = this.confirmable ? MessageType.CON : MessageType.NON;
+    return this.sender.request(this.to, { type, code: this.code, options: withObserve(this.options, 1), token: this.token }).then(
       () => undefined,
       () => undefined,
     );
