@@ -57,3 +57,23 @@ test('a waiter whose time runs out gets undefined and leaves the queue', async (
   slotA?.release();
   assert.deepEqual(q.stats(), { devices: 0, active: 0, waiting: 0 });
 });
+
+test('tryAcquire takes a free place at once, never jumps the queue, and refuses when NSTART is used', async () => {
+  const clock = new FakeClock();
+  const q = new DeviceQueues(clock, 1, 2);
+  const first = q.tryAcquire('d');
+  assert.ok(first);
+  assert.equal(q.tryAcquire('d'), undefined, 'NSTART 1 is in use');
+  const waiting = q.acquire('d', 1000);
+  assert.ok(waiting.ok);
+  first.release();
+  // The place went to the waiter, not to a later tryAcquire.
+  assert.equal(q.tryAcquire('d'), undefined);
+  const second = await waiting.value;
+  assert.ok(second);
+  second.release();
+  second.release();
+  assert.deepEqual(q.stats(), { devices: 0, active: 0, waiting: 0 });
+  q.close();
+  assert.equal(q.tryAcquire('d'), undefined, 'closed queues give no slot');
+});

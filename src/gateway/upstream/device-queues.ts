@@ -7,6 +7,23 @@ export interface DeviceSlot {
   release(): void;
 }
 
+/** A slot as a plain object (no closure per request); a second release() does nothing. */
+class HeldSlot implements DeviceSlot {
+  private released = false;
+
+  constructor(
+    private readonly queues: DeviceQueues,
+    private readonly device: string,
+    private readonly state: DeviceState,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.queues.handOn(this.device, this.state);
+  }
+}
+
 interface Waiter {
   readonly resolve: (slot: DeviceSlot | undefined) => void;
   timer: TimerHandle | undefined;
@@ -38,6 +55,19 @@ export class DeviceQueues {
    * already (the caller answers 5.03). Otherwise a promise of the slot, or of undefined when
    * `maxWaitMs` passed first (the client has given up by then) or the queues were closed.
    */
+  /** A slot at once when one is free and nobody waits for `device`; else undefined (then use acquire()). */
+  tryAcquire(device: string): DeviceSlot | undefined {
+    if (this.closed) return undefined;
+    let state = this.devices.get(device);
+    if (state === undefined) {
+      state = { active: 0, waiting: [] };
+      this.devices.set(device, state);
+    }
+    if (state.active >= this.nstart || state.waiting.length > 0) return undefined;
+    state.active++;
+    return new HeldSlot(this, device, state);
+  }
+
   acquire(device: string, maxWaitMs: number): Result<Promise<DeviceSlot | undefined>, 'full'> {
     if (this.closed) return ok(Promise.resolve(undefined));
     let state = this.devices.get(device);
@@ -94,22 +124,19 @@ export class DeviceQueues {
   }
 
   private slot(device: string, state: DeviceState): DeviceSlot {
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        const next = state.waiting.shift();
-        if (next !== undefined) {
-          // The slot passes straight to the next waiter: `active` stays the same.
-          if (next.timer !== undefined) this.clock.clearTimer(next.timer);
-          next.resolve(this.slot(device, state));
-          return;
-        }
-        state.active--;
-        this.dropIfIdle(device, state);
-      },
-    };
+    return new HeldSlot(this, device, state);
+  }
+
+  /** A released slot passes straight to the next waiter (`active` unchanged), else frees its place. */
+  handOn(device: string, state: DeviceState): void {
+    const next = state.waiting.shift();
+    if (next !== undefined) {
+      if (next.timer !== undefined) this.clock.clearTimer(next.timer);
+      next.resolve(this.slot(device, state));
+      return;
+    }
+    state.active--;
+    this.dropIfIdle(device, state);
   }
 
   private dropIfIdle(device: string, state: DeviceState): void {
