@@ -78,8 +78,9 @@ export class DedupEntry {
     this.key = peer.serial * 0x10000 + messageId;
     // Rounding up never expires an entry early.
     this.createdAt = Math.ceil(createdAt);
-    this.tokenA = tokenLow % TWO_24;
-    this.tokenB = Math.floor(tokenLow / TWO_24);
+    // `| 0` (both parts are below 2^31): a `%` of a double would be stored as a boxed double.
+    this.tokenA = tokenLow % TWO_24 | 0;
+    this.tokenB = Math.floor(tokenLow / TWO_24) | 0;
     this.bits = tokenHigh | (confirmable ? CONFIRMABLE : 0) | LINKED;
   }
 
@@ -106,7 +107,7 @@ export class DedupEntry {
 
   /** The same token (see tokenLow/tokenHigh)? */
   matches(tokenLow: number, tokenHigh: number): boolean {
-    return this.tokenA === tokenLow % TWO_24 && this.tokenB === Math.floor(tokenLow / TWO_24) && (this.bits & 0xffff) === tokenHigh;
+    return this.tokenA === (tokenLow % TWO_24 | 0) && this.tokenB === (Math.floor(tokenLow / TWO_24) | 0) && (this.bits & 0xffff) === tokenHigh;
   }
 
   unlink(): void {
@@ -162,6 +163,9 @@ export class PeerTable<K, V> {
   }
 }
 
+/** midUsedAt before any message ID was used (the getter reads it as -Infinity). */
+const NEVER = -0x40000000;
+
 /** Serials make dedup keys (serial * 65536 + message ID); below 2^36 such keys stay exact doubles. */
 const SERIAL_LIMIT = 2 ** 36;
 let nextSerial = 0;
@@ -170,8 +174,8 @@ export class Peer implements Timed {
   timerAt = 0;
   timerIndex = -1;
   timerSeq = 0;
-  /** Last time we allocated one of our message IDs toward this peer (RFC 7252 §4.4 reuse window). */
-  midUsedAt = -Infinity;
+  /** midUsedAt in whole ms (ceiled); NEVER before the first. A small integer, not a boxed double. */
+  private midUsedAtMs = NEVER;
   nextMid: number;
   /** Client requests of ours that are outstanding (RFC 7252 §4.7 NSTART). */
   outstanding = 0;
@@ -202,6 +206,16 @@ export class Peer implements Timed {
     this.serial = nextSerial;
     // Not `%`: with a non-Smi divisor V8 would hand back a boxed double for every serial.
     nextSerial = nextSerial + 1 < SERIAL_LIMIT ? nextSerial + 1 : 0;
+  }
+
+  /** Last time we allocated one of our message IDs toward this peer (RFC 7252 §4.4 reuse window). */
+  get midUsedAt(): number {
+    return this.midUsedAtMs === NEVER ? -Infinity : this.midUsedAtMs;
+  }
+
+  set midUsedAt(atMs: number) {
+    // Rounded up: the reuse window is never cut short.
+    this.midUsedAtMs = atMs === -Infinity ? NEVER : Math.ceil(atMs);
   }
 
   /** True when nothing refers to this peer any more. */

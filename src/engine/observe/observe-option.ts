@@ -21,18 +21,22 @@ export function observeValue(message: Message): number | undefined {
  */
 export function withObserve(options: readonly CoapOption[], value: number): CoapOption[] {
   const observe: CoapOption = { number: OptionNumber.OBSERVE, value: encodeUint(value % OBSERVE_MODULO) };
-  const out: CoapOption[] = [];
+  let size = 1;
+  for (let i = 0; i < options.length; i++) if ((options[i] as CoapOption).number !== OptionNumber.OBSERVE) size++;
+  // Sized once: a list grown by push() keeps ~16 spare slots, and a registration keeps its list for days.
+  const out = new Array<CoapOption>(size);
+  let n = 0;
   let placed = false;
   for (let i = 0; i < options.length; i++) {
     const o = options[i] as CoapOption;
     if (o.number === OptionNumber.OBSERVE) continue;
     if (!placed && o.number > OptionNumber.OBSERVE) {
-      out.push(observe);
+      out[n++] = observe;
       placed = true;
     }
-    out.push(o);
+    out[n++] = o;
   }
-  if (!placed) out.push(observe);
+  if (!placed) out[n] = observe;
   return out;
 }
 
