@@ -1,5 +1,6 @@
 // Child processes of the proxy bench: spawned (optionally pinned to a core), read as JSON lines, all killed at the end.
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -68,7 +69,12 @@ export function spawnChild(name: string, command: string, args: readonly string[
     if (stderr.length > 50) stderr.shift();
   });
   createInterface({ input: proc.stdout }).on('line', (line) => {
-    if (!line.startsWith('{')) return;
+    if (!line.startsWith('{')) {
+      // BENCH_CHILD_LOG=FILE keeps the children's other output (e.g. node --trace-gc) for diagnosis.
+      const log = process.env.BENCH_CHILD_LOG;
+      if (log !== undefined) appendFileSync(log, `${name}: ${line}\n`);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);
