@@ -301,3 +301,31 @@ test('lookup of a key being logged in concurrently returns the new session, not 
   assert.equal((await service.lookup(K1))?.id, r.value.session.id);
   await finish();
 });
+
+test('logins with the same permissions share one frozen value, also when read back from the store (issue #8)', async () => {
+  // Like SQLite and Redis, this store hands back freshly parsed permissions on every read.
+  const inner = createMemoryStore();
+  const reparsing: SessionStore = Object.assign(Object.create(inner) as SessionStore, {
+    getByClientKey: async (key: string) => {
+      const s = await inner.getByClientKey(key);
+      return s === undefined ? undefined : { ...s, permissions: JSON.parse(JSON.stringify(s.permissions)) as unknown };
+    },
+  });
+  const { clock, service, login, finish } = setup({ store: reparsing, cacheTtlMs: 1 });
+  const perms = [{ devices: ['SSN*.example.test'], methods: ['all'] }];
+  for (const key of [K1, K2]) assert.ok((await login(key, { permissions: perms })).ok);
+  const a = await service.lookup(K1);
+  const b = await service.lookup(K2);
+  assert.ok(a !== undefined && b !== undefined);
+  assert.equal(a.permissions, b.permissions, 'one shared object');
+  assert.deepEqual(a.permissions, perms);
+  assert.ok(Object.isFrozen(a.permissions));
+  assert.ok(!Object.isFrozen(perms), 'the caller object is left alone');
+  clock.advance(5);
+  const reread = await service.lookup(K1);
+  assert.ok(reread !== undefined && reread !== a, 'read again from the store');
+  assert.equal(reread.permissions, a.permissions, 'the parsed copy is replaced by the shared one');
+  assert.ok((await login(K3, { permissions: [{ devices: ['*'], methods: ['GET'] }] })).ok);
+  assert.notDeepEqual((await service.lookup(K3))?.permissions, a.permissions);
+  await finish();
+});

@@ -55,3 +55,24 @@ test('CON entries live EXCHANGE_LIFETIME, NON entries NON_LIFETIME, with one tim
   assert.equal(timers.size, 0);
   assert.equal(clock.pendingTimers, 0);
 });
+
+test('one peer wrapping the 16-bit message ID space keeps at most perPeer entries, whatever the wraps (issue #8)', () => {
+  const { dedup, peer } = setup(4096, 100_000);
+  const p = peer(1);
+  const other = peer(2);
+  dedup.add(other, 1, 5, 0, true, 0);
+  let token = 0;
+  for (let wrap = 0; wrap < 3; wrap++) {
+    for (let mid = 0; mid < 0x10000; mid++) {
+      const e = dedup.add(p, mid, ++token, 0, true, 1);
+      e.reply = Buffer.from([0x60, 0x45, mid >> 8, mid & 255]);
+    }
+    assert.equal(p.dedupCount, 4096, `after wrap ${wrap + 1}`);
+    assert.equal(dedup.size, 4097, 'the one table holds this peer at its cap plus the other peer');
+    assert.deepEqual(dedup.messageIdsOf(p).slice(0, 2), [0x10000 - 4096, 0x10000 - 4095], 'the newest are kept, oldest first');
+  }
+  const newest = dedup.find(p, 0xffff, token, 0);
+  assert.deepEqual(newest?.reply, Buffer.from([0x60, 0x45, 0xff, 0xff]), 'a duplicate of the newest still gets its reply');
+  assert.equal(dedup.find(p, 0, token - 0xffff, 0), undefined, 'an evicted ID is a new message again');
+  assert.ok(dedup.find(other, 1, 5, 0), 'another peer with the same message ID is not confused');
+});
