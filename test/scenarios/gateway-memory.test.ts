@@ -28,7 +28,7 @@ test('a subscriber keeps no part of its registration datagram (RFC 7641 §5 rela
     const b = w.client();
     await w.login(a, 'all:alice');
     await w.login(b, 'all:bob');
-    const registrations: Array<WeakRef<ArrayBuffer>> = [];
+    const registrations: Array<WeakRef<ArrayBufferLike>> = [];
     const stop = w.network.tap((d) => {
       const m = decode(d.data);
       if (m.ok && d.to.address === GATEWAY.address && m.value.code === Code.GET && getUintOption(m.value, OptionNumber.OBSERVE) === 0) {
