@@ -189,11 +189,12 @@ export class Peer implements Timed {
   dedupCount = 0;
   dedupOldest: DedupEntry | undefined = undefined;
   dedupNewest: DedupEntry | undefined = undefined;
-  readonly transmissions = new PeerTable<number, PendingCon>();
-  readonly tokens = new PeerTable<number, TokenHolder>();
-  readonly nonSent = new PeerTable<number, ResetTarget>();
-  readonly observers = new PeerTable<string, ObserverSlot>();
-  readonly queue: QueuedStart[] = [];
+  // Tables made on first use (see the getters): a client that only logged in needs none of these.
+  private transmissionTable: PeerTable<number, PendingCon> | undefined = undefined;
+  private tokenTable: PeerTable<number, TokenHolder> | undefined = undefined;
+  private nonSentTable: PeerTable<number, ResetTarget> | undefined = undefined;
+  private observerTable: PeerTable<string, ObserverSlot> | undefined = undefined;
+  private startQueue: QueuedStart[] | undefined = undefined;
 
   constructor(
     readonly key: number | string,
@@ -218,17 +219,42 @@ export class Peer implements Timed {
     this.midUsedAtMs = atMs === -Infinity ? NEVER : Math.ceil(atMs);
   }
 
+  /** Our CONs awaiting ACK or RST, by message ID (RFC 7252 §4.2). */
+  get transmissions(): PeerTable<number, PendingCon> {
+    return (this.transmissionTable ??= new PeerTable());
+  }
+
+  /** Our requests awaiting responses, by tokenLow (RFC 7252 §5.3.2). */
+  get tokens(): PeerTable<number, TokenHolder> {
+    return (this.tokenTable ??= new PeerTable());
+  }
+
+  /** Our NONs an RST may refer to, by message ID (RFC 7252 §4.3). */
+  get nonSent(): PeerTable<number, ResetTarget> {
+    return (this.nonSentTable ??= new PeerTable());
+  }
+
+  /** Server-side observers by token (RFC 7641 §4.1). */
+  get observers(): PeerTable<string, ObserverSlot> {
+    return (this.observerTable ??= new PeerTable());
+  }
+
+  /** Client requests waiting for an NSTART slot (RFC 7252 §4.7). */
+  get queue(): QueuedStart[] {
+    return (this.startQueue ??= []);
+  }
+
   /** True when nothing refers to this peer any more. */
   isIdle(): boolean {
     return (
       this.dedupCount === 0 &&
-      this.transmissions.size === 0 &&
-      this.tokens.size === 0 &&
-      this.nonSent.size === 0 &&
-      this.observers.size === 0 &&
-      this.queue.length === 0 &&
       this.outstanding === 0 &&
-      this.openServerExchanges === 0
+      this.openServerExchanges === 0 &&
+      (this.transmissionTable === undefined || this.transmissionTable.size === 0) &&
+      (this.tokenTable === undefined || this.tokenTable.size === 0) &&
+      (this.nonSentTable === undefined || this.nonSentTable.size === 0) &&
+      (this.observerTable === undefined || this.observerTable.size === 0) &&
+      (this.startQueue === undefined || this.startQueue.length === 0)
     );
   }
 
