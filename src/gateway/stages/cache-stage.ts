@@ -1,5 +1,5 @@
 // Cache stage: GETs served from the response cache, identical concurrent GETs coalesced, unsafe methods invalidate.
-import { Code, OptionNumber, getOptions } from '../../coap/index.js';
+import { Code, OptionNumber, getOptions, type CoapOption } from '../../coap/index.js';
 import type { ResponseParts } from '../errors.js';
 import type { UpstreamRequest } from '../translate.js';
 import type { ResponseCache } from '../upstream/response-cache.js';
@@ -23,45 +23,67 @@ export class CacheStage {
    * Serves `request` for the target `uri` (already authorized for this session: the cache never
    * answers a session without permission, RFC 7252 §11.2). `forward` does the upstream request.
    */
-  async handle(request: UpstreamRequest, uri: string, forward: Forward): Promise<ResponseParts> {
+  handle(request: UpstreamRequest, uri: string, forward: Forward): Promise<ResponseParts> {
     const cache = this.cache;
     if (cache === undefined) return forward(request);
-    if (UNSAFE.has(request.code)) {
-      const response = await forward(request);
-      // RFC 7252 §5.9.1.1/.2/.4: 2.01, 2.02, 2.04 mark stored responses of the target not fresh.
-      if (response.code >>> 5 === 2) cache.invalidate(uri);
-      return response;
-    }
+    if (UNSAFE.has(request.code)) return this.unsafe(cache, request, uri, forward);
     const key = cache.keyOf(request, uri);
     if (key === undefined) return forward(request);
-    const clientEtags = getOptions(request.options, OptionNumber.ETAG);
+    const clientEtags = hasEtag(request.options) ? getOptions(request.options, OptionNumber.ETAG) : NO_ETAGS;
     const served = cache.serve(key, clientEtags);
-    if (served !== undefined) return served;
+    if (served !== undefined) return Promise.resolve(served);
     // Mesh bandwidth is scarce: identical GETs in flight share one upstream request.
     const coalesceKey = clientEtags.length === 0 ? key : `${key}|etag=${clientEtags.map((t) => t.toString('hex')).join(',')}`;
     const pending = this.inFlight.get(coalesceKey);
     if (pending !== undefined) return pending;
-    const fetch = this.fetch(cache, request, key, uri, clientEtags, forward).finally(() => this.inFlight.delete(coalesceKey));
+    // fetch() runs up to its first await before returning, so the entry is set before it can be deleted.
+    const fetch = this.fetch(cache, request, key, uri, clientEtags, forward, coalesceKey);
     this.inFlight.set(coalesceKey, fetch);
     return fetch;
   }
 
-  private async fetch(cache: ResponseCache, request: UpstreamRequest, key: string, uri: string, clientEtags: readonly Buffer[], forward: Forward): Promise<ResponseParts> {
-    const stale = cache.peek(key);
-    // RFC 7252 §5.6.2: a stale entry with an ETag is revalidated rather than fetched again.
-    const addEtag = stale?.etag !== undefined && clientEtags.length === 0;
-    const sent: UpstreamRequest = addEtag && stale.etag !== undefined ? withEtag(request, stale.etag) : request;
-    const response = await forward(sent);
-    if (response.code === Code.VALID) {
-      const refreshed = cache.revalidated(key, response);
-      if (!addEtag) return response;
-      const fromCache = refreshed ? cache.serve(key, []) : undefined;
-      // The client sent no ETag and must get the representation: ask again without ours.
-      return fromCache ?? forward(request);
-    }
-    if (response.code === Code.CONTENT) cache.store(key, uri, response);
+  private async unsafe(cache: ResponseCache, request: UpstreamRequest, uri: string, forward: Forward): Promise<ResponseParts> {
+    const response = await forward(request);
+    // RFC 7252 §5.9.1.1/.2/.4: 2.01, 2.02, 2.04 mark stored responses of the target not fresh.
+    if (response.code >>> 5 === 2) cache.invalidate(uri);
     return response;
   }
+
+  private async fetch(
+    cache: ResponseCache,
+    request: UpstreamRequest,
+    key: string,
+    uri: string,
+    clientEtags: readonly Buffer[],
+    forward: Forward,
+    coalesceKey: string,
+  ): Promise<ResponseParts> {
+    try {
+      const stale = cache.peek(key);
+      // RFC 7252 §5.6.2: a stale entry with an ETag is revalidated rather than fetched again.
+      const addEtag = stale?.etag !== undefined && clientEtags.length === 0;
+      const sent: UpstreamRequest = addEtag && stale.etag !== undefined ? withEtag(request, stale.etag) : request;
+      const response = await forward(sent);
+      if (response.code === Code.VALID) {
+        const refreshed = cache.revalidated(key, response);
+        if (!addEtag) return response;
+        const fromCache = refreshed ? cache.serve(key, []) : undefined;
+        // The client sent no ETag and must get the representation: ask again without ours.
+        return fromCache ?? (await forward(request));
+      }
+      if (response.code === Code.CONTENT) cache.store(key, uri, response);
+      return response;
+    } finally {
+      this.inFlight.delete(coalesceKey);
+    }
+  }
+}
+
+const NO_ETAGS: readonly Buffer[] = [];
+
+function hasEtag(options: readonly CoapOption[]): boolean {
+  for (const o of options) if (o.number === OptionNumber.ETAG) return true;
+  return false;
 }
 
 function withEtag(request: UpstreamRequest, etag: Buffer): UpstreamRequest {
