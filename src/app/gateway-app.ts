@@ -141,8 +141,8 @@ function makeResolvers(config: GatewayConfig['resolver'], clock: Clock): { resol
   return {
     resolve: (host) => {
       const r = pick(host);
-      if (r === undefined) return Promise.resolve(err({ kind: 'invalid-name', host, message: `${host} is not in a device domain`, cached: false }));
-      return r.resolve(host);
+      if (r === undefined) return err({ kind: 'invalid-name', host, message: `${host} is not in a device domain`, cached: false });
+      return r.peek(host) ?? r.resolve(host);
     },
     close: () => resolvers.forEach((r) => r.resolver.close()),
   };

@@ -57,7 +57,8 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = Object.freeze({
 });
 
 /** Resolves a device host name (already checked to be in a configured domain) or an IP literal. */
-export type ResolveHost = (host: string) => Promise<Result<Resolution, ResolveFailure>>;
+/** A cached answer may come back synchronously (no promise on the hot path). */
+export type ResolveHost = (host: string) => Result<Resolution, ResolveFailure> | Promise<Result<Resolution, ResolveFailure>>;
 
 export interface GatewayOptions {
   /** The endpoint clients talk to. Its handler is set by the gateway. */

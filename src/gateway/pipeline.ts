@@ -135,7 +135,8 @@ export function createGateway(o: GatewayOptions): Gateway {
 
     inFlight++;
     try {
-      const peer = await resolveStage(device, resolvePolicy, o.resolve);
+      const resolving = resolveStage(device, resolvePolicy, o.resolve);
+      const peer = resolving instanceof Promise ? await resolving : resolving;
       if (!peer.ok) return fail(exchange, peer.error);
       if (exchange.observeRequested) {
         await relay.subscribe(exchange, clientKey, peer.value, device.host, upstreamRequest, deadlineAt, settings.upstreamDeadlineMs);

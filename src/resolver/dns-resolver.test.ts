@@ -333,3 +333,20 @@ test('a hit within the same second does not reorder the cache (one Map move per 
   await r.resolve('a.test');
   assert.equal(calls.length, before + 2);
 });
+
+test('peek answers a cached name synchronously and nothing else', async () => {
+  const clock = new FakeClock();
+  const { lookup, calls } = scripted({ [KEY]: { 4: records('127.0.0.9', 300), 6: NODATA } });
+  const r = make(clock, lookup);
+  assert.equal(r.peek(NAME), undefined, 'not cached yet');
+  await r.resolve(NAME);
+  const hit = r.peek(NAME.toLowerCase());
+  assert.ok(hit?.ok);
+  assert.equal(hit.value.address, '127.0.0.9');
+  assert.equal(hit.value.source, 'cache');
+  clock.advance(301_000);
+  assert.equal(r.peek(NAME.toLowerCase()), undefined, 'expired');
+  assert.equal(calls.length, 2, 'peek never queries DNS');
+  r.close();
+  assert.equal(r.peek(NAME.toLowerCase()), undefined);
+});

@@ -60,6 +60,8 @@ export interface ResolverStats {
 export interface DnsResolver {
   /** Resolves a host name or IP literal; never rejects. */
   resolve(host: string): Promise<Result<Resolution, ResolveFailure>>;
+  /** The cached answer for a host already in normal form, synchronously; undefined when not cached (call resolve). */
+  peek(host: string): Result<Resolution, ResolveFailure> | undefined;
   /** Drops what is cached for a name (e.g. after its device stopped answering at the cached address). */
   forget(host: string): void;
   stats(): ResolverStats;
@@ -254,6 +256,11 @@ export function createDnsResolver(options: DnsResolverOptions): DnsResolver {
 
   return {
     resolve,
+    peek(host) {
+      if (closed || typeof host !== 'string') return undefined;
+      const entry = cachedEntry(host);
+      return entry === undefined ? undefined : fromOutcome(host, entry.outcome, entry.expiresAt, true);
+    },
     forget(host) {
       const n = normalizeHostName(host);
       if (n.ok) cache.delete(n.value);
