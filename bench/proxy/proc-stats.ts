@@ -15,6 +15,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** System (kernel) CPU seconds the process has used so far: its share shows how much is syscalls. */
+export function systemCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[12]) / TICKS_PER_SEC;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Resident set size in bytes (VmRSS), or NaN when the process is gone. */
 export function rssBytes(pid: number): number {
   try {

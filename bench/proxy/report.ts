@@ -70,11 +70,11 @@ export function printLoadTable(title: string, outcomes: readonly PeerOutcome[], 
   const rows = outcomes.map((o): Cell[] => {
     const f = o.figures;
     const extras = extraColumns.map((c): Cell => o.extra?.[c] ?? '-');
-    if (f === undefined) return [o.peer, `not measured: ${o.error ?? 'unknown'}`, '', '', '', '', '', '', '', '', '', '', '', ...extraColumns.map(() => '')];
+    if (f === undefined) return [o.peer, `not measured: ${o.error ?? 'unknown'}`, '', '', '', '', '', '', '', '', '', '', '', '', ...extraColumns.map(() => '')];
     const share = ceiling === undefined || o.peer === 'direct' ? '' : `${fmt((100 * f.rps) / ceiling.rps, 1)}%`;
     return [o.peer, fmt(f.rps), share, f.p50, f.p90, f.p99, f.max, `${fmt(f.ok)}/${fmt(f.sent)}`, f.losses, f.retransmits, fmt(f.kernelDrops), f.errors,
-      fmt(f.cpuUsPerReq, 1), ...extras];
+      fmt(f.cpuUsPerReq, 1), Number.isNaN(f.sysShare) ? '-' : `${fmt(100 * f.sysShare)}%`, ...extras];
   });
-  const columns = ['peer', 'req/s', 'of ceiling', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', 'ok/sent', 'lost', 'retx', 'kernel drops', 'errors', 'CPU µs/req'];
+  const columns = ['peer', 'req/s', 'of ceiling', 'p50 µs', 'p90 µs', 'p99 µs', 'max µs', 'ok/sent', 'lost', 'retx', 'kernel drops', 'errors', 'CPU µs/req', 'kernel'];
   printTable(title, [...columns, ...extraColumns], rows);
 }

@@ -2,7 +2,7 @@
 import { runLoadgen } from './loadgen-process.js';
 import type { LoadgenOptions, LoadgenReport } from './loadgen-process.js';
 import type { CTools } from './c-tools.js';
-import { cpuSeconds, rssBytes, sampleRss, udpReceiveBufferErrors } from './proc-stats.js';
+import { cpuSeconds, rssBytes, sampleRss, systemCpuSeconds, udpReceiveBufferErrors } from './proc-stats.js';
 import type { Peer } from './peers.js';
 
 export interface Sample {
@@ -11,6 +11,8 @@ export interface Sample {
   readonly cpuUsPerReq: number;
   /** Peer CPU busy share of one core during the run (1 = saturated). */
   readonly cpuShare: number;
+  /** Kernel share of the peer's CPU time (0-1): sends and receives are syscalls. */
+  readonly sysShare: number;
   readonly rssBefore: number;
   readonly rssPeak: number;
   /** Datagrams dropped by the kernel (full receive buffers, any socket) during the run. */
@@ -34,6 +36,8 @@ export interface Figures {
   readonly errors: number;
   readonly cpuUsPerReq: number;
   readonly cpuShare: number;
+  /** Kernel share of the peer's CPU (median). */
+  readonly sysShare: number;
   readonly rssPeakMiB: number;
   readonly codes: Readonly<Record<string, number>>;
   readonly reps: number;
@@ -42,6 +46,7 @@ export interface Figures {
 export async function samplePeer(tools: CTools, peer: Peer, opts: Omit<LoadgenOptions, 'dest'>, core: number): Promise<Sample> {
   const pid = peer.pid;
   const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
+  const sys0 = pid === undefined ? Number.NaN : systemCpuSeconds(pid);
   const rssBefore = pid === undefined ? Number.NaN : rssBytes(pid);
   const sampler = pid === undefined ? undefined : sampleRss(pid);
   const drops0 = udpReceiveBufferErrors();
@@ -54,6 +59,7 @@ export async function samplePeer(tools: CTools, peer: Peer, opts: Omit<LoadgenOp
     report,
     cpuUsPerReq: report.total_done > 0 ? (cpu * 1e6) / report.total_done : Number.NaN,
     cpuShare: cpu / wallS,
+    sysShare: pid === undefined || cpu <= 0 ? Number.NaN : (systemCpuSeconds(pid) - sys0) / cpu,
     rssBefore,
     rssPeak: sampler === undefined ? Number.NaN : sampler.stop(),
     kernelDrops: udpReceiveBufferErrors() - drops0,
@@ -86,6 +92,7 @@ export function summarise(samples: readonly Sample[]): Figures {
     errors: m((s) => s.report.errors + s.report.rst),
     cpuUsPerReq: m((s) => s.cpuUsPerReq),
     cpuShare: m((s) => s.cpuShare),
+    sysShare: m((s) => s.sysShare),
     rssPeakMiB: m((s) => s.rssPeak / 1048576),
     codes: mid?.report.codes ?? {},
     reps: samples.length,
