@@ -48,6 +48,17 @@ export function malformedOptions(options: readonly CoapOption[]): CoapOption[] {
   return out;
 }
 
+/** Whether options[i] is one malformedOptions() would list (no array or Set per request on the hot path). */
+function malformedAt(options: readonly CoapOption[], i: number): boolean {
+  const o = options[i] as CoapOption;
+  const def = optionDefinition(o.number);
+  if (def === undefined) return false;
+  const previous = i > 0 ? (options[i - 1] as CoapOption).number : -1;
+  return (o.number === previous && !def.repeatable) || !isValidOptionLength(o.number, o.value.length);
+}
+
+const VALID: Result<void, GatewayError> = Object.freeze(ok(undefined));
+
 function isKnown(n: number): boolean {
   return optionDefinition(n) !== undefined;
 }
@@ -61,13 +72,14 @@ function badOption(o: CoapOption, why: string): GatewayError {
  * option is an error (4.02); elective ones are ignored.
  */
 export function checkLocalRequestOptions(message: Message): Result<void, GatewayError> {
-  const malformed = new Set(malformedOptions(message.options));
-  for (const o of message.options) {
+  const options = message.options;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as CoapOption;
     if (!isCritical(o.number)) continue;
     if (!isKnown(o.number)) return err(badOption(o, 'unrecognized critical option'));
-    if (malformed.has(o)) return err(badOption(o, 'repeated or of invalid length'));
+    if (malformedAt(options, i)) return err(badOption(o, 'repeated or of invalid length'));
   }
-  return ok(undefined);
+  return VALID;
 }
 
 /**
@@ -77,9 +89,10 @@ export function checkLocalRequestOptions(message: Message): Result<void, Gateway
  * as the vendor guide promises ("forwards all CoAP options").
  */
 export function checkProxyRequestOptions(message: Message, strict: boolean): Result<void, GatewayError> {
-  const malformed = new Set(malformedOptions(message.options));
-  for (const o of message.options) {
-    const bad = malformed.has(o);
+  const options = message.options;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as CoapOption;
+    const bad = malformedAt(options, i);
     if (bad && PROCESSED_BY_PROXY.has(o.number) && isCritical(o.number)) {
       return err(badOption(o, 'repeated or of invalid length'));
     }
@@ -87,7 +100,7 @@ export function checkProxyRequestOptions(message: Message, strict: boolean): Res
       return err(badOption(o, 'unrecognized option that is unsafe to forward'));
     }
   }
-  return ok(undefined);
+  return VALID;
 }
 
 /**
@@ -95,14 +108,15 @@ export function checkProxyRequestOptions(message: Message, strict: boolean): Res
  * Unsafe option makes the response unusable: 5.02. Otherwise every option is relayed.
  */
 export function checkUpstreamResponseOptions(message: Message, strict: boolean): Result<void, GatewayError> {
-  if (!strict) return ok(undefined);
-  const malformed = new Set(malformedOptions(message.options));
-  for (const o of message.options) {
-    if (isUnsafe(o.number) && (malformed.has(o) || !isKnown(o.number))) {
+  if (!strict) return VALID;
+  const options = message.options;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as CoapOption;
+    if (isUnsafe(o.number) && (malformedAt(options, i) || !isKnown(o.number))) {
       return err(gatewayError('bad-gateway', `device response has ${optionName(o.number)}, which is unsafe to forward and not understood`));
     }
   }
-  return ok(undefined);
+  return VALID;
 }
 
 /**
@@ -111,8 +125,13 @@ export function checkUpstreamResponseOptions(message: Message, strict: boolean):
  * gateway's identity as diagnostic payload.
  */
 export function nextHopLimit(message: Message, defaultHopLimit: number, gatewayIdentity: string): Result<number, GatewayError> {
-  const values = message.options.filter((o) => o.number === OptionNumber.HOP_LIMIT);
-  const first = values[0];
+  let first: CoapOption | undefined;
+  for (const o of message.options) {
+    if (o.number === OptionNumber.HOP_LIMIT) {
+      first = o;
+      break;
+    }
+  }
   if (first === undefined) return ok(defaultHopLimit);
   // RFC 7252 §5.4.5: an extra occurrence of a non-repeatable elective option is ignored.
   if (first.value.length !== 1) return err(gatewayError('bad-request', 'Hop-Limit must be one byte from 1 to 255'));

@@ -20,7 +20,7 @@ import { RateLimitStage } from './stages/rate-limit-stage.js';
 import { resolveStage, type ResolvePolicy } from './stages/resolve-stage.js';
 import { SessionStage } from './stages/session-stage.js';
 import { selfAddresses, targetStage, TargetCache, type SelfIdentity } from './stages/target-stage.js';
-import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
+import { hasOption, isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
 import { oversizeResponse } from './upstream/request-size.js';
 import { ResponseCache } from './upstream/response-cache.js';
@@ -204,7 +204,7 @@ function reachable(downstream: Endpoint, to: PeerAddress): boolean {
 
 /** Observe is hop-by-hop (RFC 7641 §5): the gateway registers upstream itself. */
 function stripObserve(request: UpstreamRequest): UpstreamRequest {
-  if (!request.options.some((o) => o.number === OptionNumber.OBSERVE)) return request;
+  if (!hasOption(request.options, OptionNumber.OBSERVE)) return request;
   return { ...request, options: request.options.filter((o) => o.number !== OptionNumber.OBSERVE) };
 }
 

@@ -49,25 +49,52 @@ function mergeSorted(a: readonly CoapOption[], b: readonly CoapOption[]): CoapOp
  * option, known or not, is kept byte-exact and in order (the vendor guide: "forwards all CoAP options").
  */
 export function toUpstream(request: Message, target: Target, hopLimit: number): UpstreamRequest {
-  const kept = request.options.filter((o) => !ADDRESSING.has(o.number));
-  const addressing = mergeSorted(
-    target.options.filter((o) => o.number !== OptionNumber.URI_PORT),
-    [{ number: OptionNumber.HOP_LIMIT, value: encodeUint(hopLimit) }],
-  );
+  // One pass merging three sorted lists (client options minus addressing, the target's Uri-*, Hop-Limit);
+  // on equal numbers the client's come first, then the target's: no intermediate arrays per request.
+  const a = request.options;
+  const b = target.options;
+  const hop = HOP_LIMIT_OPTIONS[hopLimit] ?? { number: OptionNumber.HOP_LIMIT, value: encodeUint(hopLimit) };
+  const out: CoapOption[] = [];
+  let i = 0;
+  let j = 0;
+  let hopPending = true;
+  for (;;) {
+    while (i < a.length && ADDRESSING.has((a[i] as CoapOption).number)) i++;
+    while (j < b.length && (b[j] as CoapOption).number === OptionNumber.URI_PORT) j++;
+    const x = a[i];
+    const y = b[j];
+    const xn = x === undefined ? Infinity : x.number;
+    const yn = y === undefined ? Infinity : y.number;
+    const hn = hopPending ? hop.number : Infinity;
+    if (xn === Infinity && yn === Infinity && hn === Infinity) break;
+    if (xn <= yn && xn <= hn) {
+      out.push(x as CoapOption);
+      i++;
+    } else if (yn <= hn) {
+      out.push(y as CoapOption);
+      j++;
+    } else {
+      out.push(hop);
+      hopPending = false;
+    }
+  }
   return {
     type: request.type === 1 ? 1 : 0,
     code: request.code,
-    options: mergeSorted(kept, addressing),
+    options: out,
     payload: request.payload,
   };
 }
+
+/** Hop-Limit options by value (RFC 8768: one byte), shared read-only by every upstream request. */
+const HOP_LIMIT_OPTIONS: readonly CoapOption[] = Array.from({ length: 256 }, (_, v) => Object.freeze({ number: OptionNumber.HOP_LIMIT, value: encodeUint(v) }));
 
 /**
  * The client response from a device response: code, every option and the payload relayed unchanged
  * (RFC 7252 §5.7.1), except Observe, which is hop-by-hop (RFC 7641 §5): the observe relay sets its own.
  */
 export function toClient(response: Message): ResponseParts {
-  const hasObserve = response.options.some((o) => o.number === OptionNumber.OBSERVE);
+  const hasObserve = hasOption(response.options, OptionNumber.OBSERVE);
   return {
     code: response.code,
     options: hasObserve ? response.options.filter((o) => o.number !== OptionNumber.OBSERVE) : response.options,
@@ -77,7 +104,14 @@ export function toClient(response: Message): ResponseParts {
 
 /** RFC 7252 §5.7.2: a request is for the gateway itself when it has no Proxy-Uri / Proxy-Scheme. */
 export function isProxyRequest(request: Message): boolean {
-  return request.options.some((o) => o.number === OptionNumber.PROXY_URI || o.number === OptionNumber.PROXY_SCHEME);
+  for (const o of request.options) if (o.number === OptionNumber.PROXY_URI || o.number === OptionNumber.PROXY_SCHEME) return true;
+  return false;
+}
+
+/** Whether `options` hold option `n` (a loop: no closure per request on the hot path). */
+export function hasOption(options: readonly CoapOption[], n: number): boolean {
+  for (const o of options) if (o.number === n) return true;
+  return false;
 }
 
 /**
@@ -97,7 +131,7 @@ export function localizeRequest(request: Message, target: Target): Message {
  * client's own tags: stable across the blocks of one operation, distinct between clients.
  */
 export function tagBlockwiseUpload(request: UpstreamRequest, clientKey: string): UpstreamRequest {
-  if (!request.options.some((o) => o.number === OptionNumber.BLOCK1)) return request;
+  if (!hasOption(request.options, OptionNumber.BLOCK1)) return request;
   const hash = createHash('sha256').update(clientKey);
   for (const o of request.options) if (o.number === OptionNumber.REQUEST_TAG) hash.update(o.value.toString('hex')).update('|');
   const tag: CoapOption = { number: OptionNumber.REQUEST_TAG, value: hash.digest().subarray(0, 8) };

@@ -97,3 +97,19 @@ test('a buffer size above the kernel cap is reported, not thrown', async () => {
     await r.close();
   }
 });
+
+test('IP literals are sent without a DNS lookup; a host name still goes through DNS', async () => {
+  const a = await bindUdp({ host: '127.0.0.1', port: 0 });
+  const b = await bindUdp({ host: '127.0.0.1', port: 0 });
+  try {
+    const got: string[] = [];
+    b.onDatagram((d) => got.push(d.toString()));
+    a.send(Buffer.from('literal'), { address: '127.0.0.1', port: b.local.port });
+    a.send(Buffer.from('name'), { address: 'localhost', port: b.local.port });
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(got.sort(), ['literal', 'name']);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});

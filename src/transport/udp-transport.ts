@@ -1,6 +1,7 @@
 // UDP transport: a DatagramTransport over one node:dgram socket (IPv4 or IPv6), send errors contained.
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { DatagramHandler, DatagramTransport, PeerAddress } from './datagram-transport.js';
 
 export interface UdpBindOptions {
@@ -68,11 +69,23 @@ class UdpTransport implements DatagramTransport {
   }
 }
 
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * node:dgram resolves every send's address through dns.lookup, which for an IP literal still defers the
+ * send by a process.nextTick and two closures. Peers are always IP literals here: they go at once.
+ */
+function literalLookup(host: string, options: LookupOneOptions | number, callback: LookupCallback): void {
+  const literal = isIP(host);
+  if (literal !== 0) callback(null, host, literal);
+  else dnsLookup(host, typeof options === 'number' ? { family: options } : options, callback);
+}
+
 /** Binds a UDP socket and resolves once it listens; rejects on bind errors (EADDRINUSE...). */
 export function bindUdp(options: UdpBindOptions): Promise<DatagramTransport> {
   const v6 = isIPv6(options.host);
   // '::' stays dual-stack (IPv4-mapped peers too); a specific IPv6 address is IPv6 only.
-  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 && options.host !== '::' });
+  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 && options.host !== '::', lookup: literalLookup });
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error): void => {
       try {
