@@ -115,7 +115,7 @@ export function createGateway(o: GatewayOptions): Gateway {
     const target = targetStage(request, self, targets);
     if (target.ok && target.value.kind === 'local') return serveLocal(exchange, target.value.message, clientKey);
 
-    const principal = await sessionStage.require(clientKey);
+    const principal = sessionStage.requireCached(clientKey) ?? (await sessionStage.require(clientKey));
     if (!principal.ok) return failUnverified(exchange, principal.error);
     o.sessions.touch(clientKey);
     const allowedRate = rateLimit.take(clientKey);

@@ -329,3 +329,18 @@ test('logins with the same permissions share one frozen value, also when read ba
   assert.notDeepEqual((await service.lookup(K3))?.permissions, a.permissions);
   await finish();
 });
+
+test('lookupCached answers from the hot-path cache only: null means ask the store', async () => {
+  const { service, login, finish } = setup();
+  assert.equal(service.lookupCached(K1), null, 'nothing cached for an unknown socket');
+  const r = await login(K1);
+  assert.ok(r.ok);
+  const cached = service.lookupCached(K1);
+  assert.ok(cached !== null && cached !== undefined, 'a fresh login is cached');
+  assert.equal(cached.id, (await service.lookup(K1))?.id);
+  assert.ok(await service.logout(K1));
+  const after = service.lookupCached(K1);
+  assert.ok(after === null || after === undefined, 'a logged-out socket never answers with its old session');
+  assert.equal(await service.lookup(K1), undefined);
+  await finish();
+});

@@ -69,6 +69,11 @@ export interface SessionService {
   logout(clientKey: string): Promise<boolean>;
   /** The live session on a socket; undefined for unknown or closed ones. lastActivityMs may lag. */
   lookup(clientKey: string): Promise<Session | undefined>;
+  /**
+   * What lookup() would answer, synchronously, when the hot-path cache holds a fresh answer for the
+   * socket (no promise per request); null when the store must be asked (then call lookup()).
+   */
+  lookupCached(clientKey: string): Session | undefined | null;
   /** Records traffic either way on a socket; cheap: written to the store in batches each sweep. */
   touch(clientKey: string): void;
   /** Flushes activity and closes idle sessions now (the timer does this every sweep period). */
@@ -193,6 +198,12 @@ class DefaultSessionService implements SessionService {
       throw new SessionStoreUnavailableError(cause);
     }
     return s === undefined ? undefined : this.live(s);
+  }
+
+  lookupCached(clientKey: string): Session | undefined | null {
+    const e = this.cache.get(clientKey);
+    if (e === undefined || this.clock.now() - e.checkedAtMs > this.cacheTtlMs) return null;
+    return this.live(e.session);
   }
 
   touch(clientKey: string): void {

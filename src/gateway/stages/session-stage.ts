@@ -33,6 +33,14 @@ export class SessionStage {
     return ok({ session, permissions: this.permissionsOf(session) });
   }
 
+  /** require(), synchronously when the session cache can answer; undefined when the store must be asked. */
+  requireCached(clientKey: string): Result<Principal, GatewayError> | undefined {
+    const session = this.sessions.lookupCached(clientKey);
+    if (session === null) return undefined;
+    if (session === undefined) return err(gatewayError('no-session'));
+    return ok({ session, permissions: this.permissionsOf(session) });
+  }
+
   /** SPEC §3.2: any request on a closed or unknown session is 4.01. */
   async require(clientKey: string): Promise<Result<Principal, GatewayError>> {
     const found = await this.find(clientKey);
