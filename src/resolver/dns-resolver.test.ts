@@ -230,15 +230,20 @@ test('invalid names are refused without a query; a throwing lookup becomes an er
   assert.match(res.ok ? '' : res.error.message, /failed \(boom\)/);
 });
 
-test('the cache is bounded and evicts the least recently used name (recency counted per second)', async () => {
+/** A resolver holding at most 2 names, a.test then b.test already resolved; c.test known to DNS too. */
+async function twoOfThreeCached() {
   const clock = new FakeClock();
-  const names = ['a.test', 'b.test', 'c.test'];
   const script: Script = {};
-  for (const n of names) script[n] = { 4: records('127.0.0.1', 300), 6: NODATA };
+  for (const n of ['a.test', 'b.test', 'c.test']) script[n] = { 4: records('127.0.0.1', 300), 6: NODATA };
   const { lookup, calls } = scripted(script);
   const r = make(clock, lookup, { cacheSize: 2 });
   await r.resolve('a.test');
   await r.resolve('b.test');
+  return { clock, r, calls };
+}
+
+test('the cache is bounded and evicts the least recently used name (recency counted per second)', async () => {
+  const { clock, r, calls } = await twoOfThreeCached();
   clock.advance(1000);
   await r.resolve('a.test'); // a is now the most recently used
   await r.resolve('c.test'); // evicts b
@@ -317,14 +322,7 @@ test('parseDnsServer reads ip, ip:port, [ipv6]:port; classifyDnsError maps c-are
 });
 
 test('a hit within the same second does not reorder the cache (one Map move per name per second)', async () => {
-  const clock = new FakeClock();
-  const names = ['a.test', 'b.test', 'c.test'];
-  const script: Script = {};
-  for (const n of names) script[n] = { 4: records('127.0.0.1', 300), 6: NODATA };
-  const { lookup, calls } = scripted(script);
-  const r = make(clock, lookup, { cacheSize: 2 });
-  await r.resolve('a.test');
-  await r.resolve('b.test');
+  const { r, calls } = await twoOfThreeCached();
   await r.resolve('a.test'); // same second: a stays the oldest
   await r.resolve('c.test'); // evicts a
   const before = calls.length;
