@@ -42,14 +42,14 @@ test('TimerQueue fires in deadline order with one clock timer', () => {
   assert.equal(clock.pendingTimers, 0);
 });
 
-test('TimerQueue stays a valid heap under random schedule/cancel', () => {
+for (const size of [200, 3000]) test(`TimerQueue stays a valid heap under random schedule/cancel (${size} items, its arrays growing)`, () => {
   const clock = new FakeClock();
   const q = new TimerQueue(clock);
   const rnd = seededRandom(3);
   const log: Array<[string, number]> = [];
-  const items = Array.from({ length: 200 }, (_, i) => new Item(String(i), log));
+  const items = Array.from({ length: size }, (_, i) => new Item(String(i), log));
   const expected = new Map<Item, number>();
-  for (let round = 0; round < 2000; round++) {
+  for (let round = 0; round < size * 10; round++) {
     const it = items[rnd.int(0, items.length)] as Item;
     if (rnd.float() < 0.3) {
       q.cancel(it);
@@ -64,6 +64,12 @@ test('TimerQueue stays a valid heap under random schedule/cancel', () => {
   assert.equal(log.length, expected.size);
   const times = log.map(([, t]) => t);
   assert.deepEqual(times, [...times].sort((x, y) => x - y));
+  // Equal deadlines fire in the order they were (last) scheduled.
+  for (let i = 1; i < log.length; i++) {
+    const [pn, pt] = log[i - 1] as [string, number];
+    const [cn, ct] = log[i] as [string, number];
+    if (pt === ct) assert.ok((items[Number(pn)] as Item).timerSeq < (items[Number(cn)] as Item).timerSeq);
+  }
   for (const [name, t] of log) assert.equal(expected.get(items[Number(name)] as Item), t);
   q.scheduleIn(items[0] as Item, 5);
   q.clear();
