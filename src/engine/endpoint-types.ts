@@ -230,6 +230,12 @@ export interface EndpointStats {
   readonly queued: number;
 }
 
+/** Hears the one outcome of Endpoint.requestWith(). */
+export interface ResponseListener {
+  onResponse(response: Message): void;
+  onError(error: RequestError): void;
+}
+
 export interface Endpoint {
   readonly local: PeerAddress;
   readonly timing: DerivedTiming;
@@ -237,6 +243,11 @@ export interface Endpoint {
   serve(handler: RequestHandler, options?: ServeOptions): void;
   /** Sends a request and resolves with its response; rejects with RequestError. */
   request(to: PeerAddress, request: OutgoingRequest, options?: RequestOptions): Promise<Message>;
+  /**
+   * request() without a promise, for hot paths: `listener` hears exactly one outcome, the response or
+   * the RequestError (a request refused at once, e.g. on a closed endpoint, is told synchronously).
+   */
+  requestWith(to: PeerAddress, request: OutgoingRequest, listener: ResponseListener, options?: RequestOptions): void;
   /** Registers an observation: `request` gets Observe 0 added (code defaults to GET). */
   observe(
     to: PeerAddress,

@@ -15,6 +15,7 @@ import type {
   OutgoingRequest,
   RequestHandler,
   RequestOptions,
+  ResponseListener,
   SendOptions,
   ServeOptions,
 } from './endpoint-types.js';
@@ -167,6 +168,13 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
     });
   }
 
+  requestWith(to: PeerAddress, request: OutgoingRequest, listener: ResponseListener, options: RequestOptions = {}): void {
+    // A ResponseListener is an ExchangeListener that never asks to keep listening.
+    const exchange = this.createExchange(to, request, request.code, request.options ?? [], listener);
+    if (exchange instanceof RequestError) listener.onError(exchange);
+    else exchange.begin(options.timeoutMs ?? this.timing.exchangeLifetimeMs, options.signal);
+  }
+
   observe(
     to: PeerAddress,
     request: Omit<OutgoingRequest, 'code'> & { readonly code?: number },
@@ -263,7 +271,7 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
     request: Omit<OutgoingRequest, 'code'>,
     code: number,
     options: readonly CoapOption[],
-    listenerFor: (token: Buffer) => ExchangeListener,
+    listenerFor: ((token: Buffer) => ExchangeListener) | ExchangeListener,
   ): ClientExchange | RequestError {
     if (this.closed) return new RequestError('closed', 'endpoint closed');
     const invalid = this.invalidReason(request, code);
@@ -278,7 +286,8 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
       return new RequestError('invalid', 'token already in use toward this peer');
     }
     const confirmable = request.type !== MessageType.NON;
-    return new ClientExchange(this, peer, token, confirmable, code, options, request.payload ?? EMPTY_BUFFER, listenerFor(token));
+    const listener = typeof listenerFor === 'function' ? listenerFor(token) : listenerFor;
+    return new ClientExchange(this, peer, token, confirmable, code, options, request.payload ?? EMPTY_BUFFER, listener);
   }
 
   private invalidReason(request: Omit<OutgoingRequest, 'code'>, code: number): string | undefined {

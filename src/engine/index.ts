@@ -18,6 +18,7 @@ export type {
   OutgoingResponse,
   RequestOptions,
   RequestHandler,
+  ResponseListener,
   ServeOptions,
   ServerExchange,
   ServerObserver,

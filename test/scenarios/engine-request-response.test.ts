@@ -138,3 +138,26 @@ test('drop() ends an exchange without a response: a CON still gets its empty ACK
   await assertNoLeaks(w.clock, server);
   await client.close();
 });
+
+test('requestWith: the listener hears exactly one outcome: a response, a timeout, or an immediate refusal', async () => {
+  const w = new EngineWorld();
+  const server = w.endpoint();
+  const client = w.endpoint();
+  server.serve((ex) => {
+    if (ex.request.options.length === 0) ex.respond({ code: Code.CONTENT, payload: Buffer.from('ok') });
+    // anything with options is only acknowledged, never answered: the client's deadline ends it
+    else ex.drop();
+  });
+  const heard: string[] = [];
+  const listener = (name: string) => ({
+    onResponse: (m: { code: number; payload: Buffer }) => heard.push(`${name}: ${m.code} ${m.payload.toString()}`),
+    onError: (e: Error) => heard.push(`${name}: ${isRequestError(e) ? e.kind : 'other'}`),
+  });
+  client.requestWith(server.local, { code: Code.GET }, listener('a'));
+  client.requestWith(server.local, { code: Code.GET, options: makeOptions([[OptionNumber.URI_PATH, 'slow']]) }, listener('b'), { timeoutMs: 3000 });
+  client.requestWith(server.local, { code: Code.GET, token: Buffer.alloc(9) }, listener('c'));
+  assert.deepEqual(heard, ['c: invalid'], 'a refused request is told synchronously');
+  await w.clock.advanceAsync(10_000, 100);
+  assert.deepEqual(heard, ['c: invalid', `a: ${Code.CONTENT} ok`, 'b: timeout']);
+  await assertNoLeaks(w.clock, client, server);
+});

@@ -8,8 +8,8 @@ import type { Timed } from '../timer-queue.js';
 
 /** Who hears about the exchange: methods on a long-lived object, no per-message closures. */
 export interface ExchangeListener {
-  /** Returns true to keep receiving responses on this token (an Observe registration). */
-  onResponse(response: Message): boolean;
+  /** Returns true to keep receiving responses on this token (an Observe registration); else the exchange ends. */
+  onResponse(response: Message): boolean | void;
   onError(error: RequestError): void;
 }
 
@@ -92,7 +92,7 @@ export class ClientExchange implements Timed, TokenHolder, TransmissionOwner, Re
     this.stopSending();
     this.releaseSlot();
     this.markAnswered();
-    if (this.listener.onResponse(response)) this.core.timers.cancel(this);
+    if (this.listener.onResponse(response) === true) this.core.timers.cancel(this);
     else this.finish();
   }
 

@@ -1,6 +1,7 @@
 // Forward stage: one request to the device under NSTART and the deadline; outcome -> client response.
 import type { Clock } from '../../base/index.js';
-import { isRequestError, type Endpoint, type PeerAddress } from '../../engine/index.js';
+import { isRequestError, type Endpoint, type PeerAddress, type RequestError, type ResponseListener } from '../../engine/index.js';
+import type { Message } from '../../coap/index.js';
 import { errorResponse, gatewayError, type GatewayError, type ResponseParts } from '../errors.js';
 import { checkUpstreamResponseOptions } from '../option-rules.js';
 import { toClient, type UpstreamRequest } from '../translate.js';
@@ -58,8 +59,42 @@ export async function acquireDevice(ctx: ForwardContext, peer: PeerAddress, host
 /** Below this much time left before the deadline a queued request is answered 5.04 instead of sent. */
 const MIN_UPSTREAM_TIME_MS = 50;
 
+/**
+ * One request on its way to the device: the engine's listener, holder of the NSTART place, and the
+ * settler of the one promise the cache stage waits on. One object per request instead of an async
+ * frame, an engine promise and their closures (the forwarding path's garbage drives GC pauses).
+ */
+class ForwardCall implements ResponseListener {
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly host: string,
+    private readonly deadlineMs: number,
+    private readonly slot: DeviceSlot,
+    private readonly settle: (parts: ResponseParts) => void,
+  ) {}
+
+  onResponse(response: Message): void {
+    this.slot.release();
+    let parts: ResponseParts;
+    try {
+      // RFC 7252 §5.7.1 (strictOptions): a response with an unrecognized Unsafe option is 5.02.
+      const checked = checkUpstreamResponseOptions(response, this.ctx.strictOptions);
+      parts = checked.ok ? toClient(response) : errorResponse(checked.error);
+    } catch {
+      // Called from the engine's receive path: nothing may escape into it.
+      parts = errorResponse(gatewayError('internal'));
+    }
+    this.settle(parts);
+  }
+
+  onError(error: RequestError): void {
+    this.slot.release();
+    this.settle(errorResponse(upstreamFailure(error, this.host, this.deadlineMs)));
+  }
+}
+
 /** Sends `request` to `peer` and maps the outcome; never rejects. */
-export async function forwardStage(
+export function forwardStage(
   ctx: ForwardContext,
   peer: PeerAddress,
   host: string,
@@ -69,22 +104,29 @@ export async function forwardStage(
 ): Promise<ResponseParts> {
   // Fast path: a free NSTART place is taken without a promise.
   const free = ctx.queues.tryAcquire(deviceKey(peer));
-  const slot = free !== undefined ? ok(free) : await acquireDevice(ctx, peer, host, deadlineAt, deadlineMs);
-  if (!slot.ok) return errorResponse(slot.error);
+  if (free !== undefined) return send(ctx, peer, host, request, free, deadlineAt, deadlineMs);
+  return acquireDevice(ctx, peer, host, deadlineAt, deadlineMs).then((slot) =>
+    slot.ok ? send(ctx, peer, host, request, slot.value, deadlineAt, deadlineMs) : errorResponse(slot.error),
+  );
+}
+
+function send(
+  ctx: ForwardContext,
+  peer: PeerAddress,
+  host: string,
+  request: UpstreamRequest,
+  slot: DeviceSlot,
+  deadlineAt: number,
+  deadlineMs: number,
+): Promise<ResponseParts> {
   // A request that leaves the queue at its deadline is not sent: no answer could come back in time, and
   // a dead device would only get more datagrams.
-  if (deadlineAt - ctx.clock.now() < MIN_UPSTREAM_TIME_MS) {
-    slot.value.release();
-    return errorResponse(gatewayError('gateway-timeout', `${host} was busy until the deadline`));
+  const left = deadlineAt - ctx.clock.now();
+  if (left < MIN_UPSTREAM_TIME_MS) {
+    slot.release();
+    return Promise.resolve(errorResponse(gatewayError('gateway-timeout', `${host} was busy until the deadline`)));
   }
-  try {
-    const response = await ctx.upstreamFor(peer).request(peer, request, { timeoutMs: Math.max(1, deadlineAt - ctx.clock.now()) });
-    // RFC 7252 §5.7.1 (strictOptions): a response with an unrecognized Unsafe option is 5.02.
-    const checked = checkUpstreamResponseOptions(response, ctx.strictOptions);
-    return checked.ok ? toClient(response) : errorResponse(checked.error);
-  } catch (e) {
-    return errorResponse(upstreamFailure(e, host, deadlineMs));
-  } finally {
-    slot.value.release();
-  }
+  return new Promise<ResponseParts>((settle) => {
+    ctx.upstreamFor(peer).requestWith(peer, request, new ForwardCall(ctx, host, deadlineMs, slot, settle), { timeoutMs: Math.max(1, left) });
+  });
 }
