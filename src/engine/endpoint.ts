@@ -33,15 +33,14 @@ import { TimerQueue } from './timer-queue.js';
 import { resolveTiming, type DerivedTiming } from './timing.js';
 
 /** Settles the request() promise; the listener of a plain request. */
-class PromiseListener implements ExchangeListener {
+class PromiseListener implements ResponseListener {
   constructor(
     private readonly resolve: (m: Message) => void,
     private readonly reject: (e: RequestError) => void,
   ) {}
 
-  onResponse(response: Message): boolean {
+  onResponse(response: Message): void {
     this.resolve(response);
-    return false;
   }
 
   onError(error: RequestError): void {
@@ -161,11 +160,7 @@ class EndpointImpl implements Endpoint, Core, InboundHost {
   }
 
   request(to: PeerAddress, request: OutgoingRequest, options: RequestOptions = {}): Promise<Message> {
-    return new Promise<Message>((resolve, reject) => {
-      const exchange = this.createExchange(to, request, request.code, request.options ?? [], () => new PromiseListener(resolve, reject));
-      if (exchange instanceof RequestError) reject(exchange);
-      else exchange.begin(options.timeoutMs ?? this.timing.exchangeLifetimeMs, options.signal);
-    });
+    return new Promise<Message>((resolve, reject) => this.requestWith(to, request, new PromiseListener(resolve, reject), options));
   }
 
   requestWith(to: PeerAddress, request: OutgoingRequest, listener: ResponseListener, options: RequestOptions = {}): void {
