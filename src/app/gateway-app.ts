@@ -137,10 +137,7 @@ function makeResolvers(config: GatewayConfig['resolver'], clock: Clock): { resol
     }),
   }));
   const byLength = [...resolvers].sort((a, b) => b.domain.length - a.domain.length);
-  const only = resolvers.length === 1 ? resolvers[0] : undefined;
   const pick = (host: string): DnsResolver | undefined => {
-    // The gateway already checked the device name against the domains; one domain needs no search.
-    if (only !== undefined) return isWithinDomain(host, only.domain) || isWithinDomain(host.toLowerCase(), only.domain) ? only.resolver : undefined;
     const lower = host.toLowerCase();
     return byLength.find((r) => isWithinDomain(lower, r.domain))?.resolver;
   };

@@ -34,18 +34,7 @@ const PROCESSED_BY_PROXY: ReadonlySet<number> = new Set([
  * outside the option's range (RFC 7252 §5.4.3).
  */
 export function malformedOptions(options: readonly CoapOption[]): CoapOption[] {
-  const out: CoapOption[] = [];
-  let previous = -1;
-  for (const o of options) {
-    const def = optionDefinition(o.number);
-    if (def === undefined) {
-      previous = o.number;
-      continue;
-    }
-    if ((o.number === previous && !def.repeatable) || !isValidOptionLength(o.number, o.value.length)) out.push(o);
-    previous = o.number;
-  }
-  return out;
+  return options.filter((_, i) => malformedAt(options, i));
 }
 
 /** Whether options[i] is one malformedOptions() would list (no array or Set per request on the hot path). */

@@ -1,5 +1,5 @@
 // The gateway pipeline: hop-limit -> local-resources | session -> target -> authorize -> resolve -> observe | forward.
-import { Code, OptionNumber, encode, methodName, type Message } from '../coap/index.js';
+import { Code, OptionNumber, encode, hasOption, methodName, type Message } from '../coap/index.js';
 import type { Endpoint, PeerAddress, ServerExchange } from '../engine/index.js';
 import { clientKeyOf, type CloseReason, type Session } from '../sessions/index.js';
 import { silentLogger } from '../telemetry/index.js';
@@ -20,7 +20,7 @@ import { RateLimitStage } from './stages/rate-limit-stage.js';
 import { resolveStage, type ResolvePolicy } from './stages/resolve-stage.js';
 import { SessionStage } from './stages/session-stage.js';
 import { selfAddresses, targetStage, TargetCache, type SelfIdentity } from './stages/target-stage.js';
-import { hasOption, isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
+import { isProxyRequest, tagBlockwiseUpload, toUpstream, type UpstreamRequest } from './translate.js';
 import { DeviceQueues } from './upstream/device-queues.js';
 import { oversizeResponse } from './upstream/request-size.js';
 import { ResponseCache } from './upstream/response-cache.js';

@@ -1,6 +1,6 @@
 // Translation between the client leg and the device leg (pure): Proxy-* -> Uri-*, every other option kept.
 import { createHash } from 'node:crypto';
-import { OptionNumber, encodeUint, type CoapOption, type Message, type Target } from '../coap/index.js';
+import { OptionNumber, encodeUint, hasOption, type CoapOption, type Message, type Target } from '../coap/index.js';
 import type { ResponseParts } from './errors.js';
 
 /** The request to send to the device; the upstream endpoint adds its own token and message ID. */
@@ -105,12 +105,6 @@ export function toClient(response: Message): ResponseParts {
 /** RFC 7252 §5.7.2: a request is for the gateway itself when it has no Proxy-Uri / Proxy-Scheme. */
 export function isProxyRequest(request: Message): boolean {
   for (const o of request.options) if (o.number === OptionNumber.PROXY_URI || o.number === OptionNumber.PROXY_SCHEME) return true;
-  return false;
-}
-
-/** Whether `options` hold option `n` (a loop: no closure per request on the hot path). */
-export function hasOption(options: readonly CoapOption[], n: number): boolean {
-  for (const o of options) if (o.number === n) return true;
   return false;
 }
 

@@ -185,9 +185,9 @@ class DefaultSessionService implements SessionService {
   }
 
   async lookup(clientKey: string): Promise<Session | undefined> {
-    const e = this.cache.get(clientKey);
+    const cached = this.lookupCached(clientKey);
+    if (cached !== null) return cached;
     const nowMs = this.clock.now();
-    if (e !== undefined && nowMs - e.checkedAtMs <= this.cacheTtlMs) return this.live(e.session);
     let s: Session | undefined;
     try {
       s = await this.cache.load(clientKey, nowMs, () => this.store.getByClientKey(clientKey).then((got) => got && this.share(got)));

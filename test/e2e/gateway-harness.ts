@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode, type Message } from '../../src/coap/index.js';
 
@@ -11,18 +10,7 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
 /** The program's path; throws (fails the test loudly) when it is not installed. */
-export function findProgram(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(`${name} is not installed (Debian: apt-get install libcoap3-bin); the gateway e2e tests need it`);
-}
+export { requireBinary as findProgram } from '../support/libcoap.js';
 
 export interface Run {
   readonly stdout: string;

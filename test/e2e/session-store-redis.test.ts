@@ -2,32 +2,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { createRedisStore, createSessionService } from '../../src/sessions/index.js';
 import { seededRandom } from '../../src/base/index.js';
 import { makeSession, sessionStoreContract } from '../../src/sessions/session-store.contract.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { freeTcpPort } from '../support/tcp-port.js';
 
 let server: ChildProcess | undefined;
 let port = 0;
 const clients: Redis[] = [];
 let prefixSeq = 0;
 
-/** A free loopback port: redis-server cannot be given port 0, so bind 0 first and reuse the port it got. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (addr !== null && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function startRedis(): Promise<void> {
-  port = await freePort();
+  port = await freeTcpPort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -181,7 +170,7 @@ test('a session made on one gateway instance keeps working on another (instance 
 });
 
 test('with Redis unreachable the store rejects promptly and the service degrades to clear failures', async () => {
-  const deadPort = await freePort();
+  const deadPort = await freeTcpPort();
   const c = new Redis({ port: deadPort, host: '127.0.0.1', maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true });
   c.on('error', () => undefined);
   const clock = new FakeClock();

@@ -2,24 +2,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promises as dns } from 'node:dns';
 import { startSimulator, type RunningSimulator } from '../../src/app/index.js';
+import { requireBinary as findProgram } from '../support/libcoap.js';
 
-function findProgram(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${name} is not installed (Debian: apt-get install libcoap3-bin / bind9-dnsutils); this e2e test needs it`);
-}
 
 interface Run {
   readonly stdout: string;

@@ -4,6 +4,9 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { bindUdp } from '../../src/transport/index.js';
 
+/** The Debian package of each program the e2e tests run (.ci/run installs them). */
+const DEBIAN_PACKAGE: Readonly<Record<string, string>> = { 'redis-server': 'redis-server', dig: 'bind9-dnsutils', dnsmasq: 'dnsmasq-base' };
+
 /** Absolute path of a binary on PATH; throws a clear error when missing (tests must fail, not skip). */
 export function requireBinary(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -15,7 +18,7 @@ export function requireBinary(name: string): string {
       // not here
     }
   }
-  throw new Error(`${name} is not installed (Debian: apt-get install -y libcoap3-bin); the libcoap interop tests need it`);
+  throw new Error(`${name} is not installed (Debian: apt-get install -y ${DEBIAN_PACKAGE[name] ?? 'libcoap3-bin'}); this e2e test needs it`);
 }
 
 export interface ClientRun {

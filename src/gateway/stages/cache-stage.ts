@@ -1,5 +1,5 @@
 // Cache stage: GETs served from the response cache, identical concurrent GETs coalesced, unsafe methods invalidate.
-import { Code, OptionNumber, getOptions, type CoapOption } from '../../coap/index.js';
+import { Code, OptionNumber, getOptions, hasOption } from '../../coap/index.js';
 import type { ResponseParts } from '../errors.js';
 import type { UpstreamRequest } from '../translate.js';
 import type { ResponseCache } from '../upstream/response-cache.js';
@@ -29,7 +29,7 @@ export class CacheStage {
     if (UNSAFE.has(request.code)) return this.unsafe(cache, request, uri, forward);
     const key = cache.keyOf(request, uri);
     if (key === undefined) return forward(request);
-    const clientEtags = hasEtag(request.options) ? getOptions(request.options, OptionNumber.ETAG) : NO_ETAGS;
+    const clientEtags = hasOption(request.options, OptionNumber.ETAG) ? getOptions(request.options, OptionNumber.ETAG) : NO_ETAGS;
     const served = cache.serve(key, clientEtags);
     if (served !== undefined) return Promise.resolve(served);
     // Mesh bandwidth is scarce: identical GETs in flight share one upstream request.
@@ -80,11 +80,6 @@ export class CacheStage {
 }
 
 const NO_ETAGS: readonly Buffer[] = [];
-
-function hasEtag(options: readonly CoapOption[]): boolean {
-  for (const o of options) if (o.number === OptionNumber.ETAG) return true;
-  return false;
-}
 
 function withEtag(request: UpstreamRequest, etag: Buffer): UpstreamRequest {
   const options = [...request.options, { number: OptionNumber.ETAG, value: etag }].sort((a, b) => a.number - b.number);
