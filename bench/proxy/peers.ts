@@ -58,7 +58,9 @@ export async function nodeMemory(child: Child): Promise<PeerMemory> {
 }
 
 async function startNodePeer(name: PeerName, script: string, core: number | undefined): Promise<Peer> {
-  const args = ['--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', script), '--host', '127.0.0.1', '--port', '0'];
+  // BENCH_PEER_NODE_FLAGS='--cpu-prof --cpu-prof-dir=DIR' profiles the raw relay / node-coap children.
+  const extra = (process.env.BENCH_PEER_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  const args = [...extra, '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', script), '--host', '127.0.0.1', '--port', '0'];
   const child = spawnChild(name, process.execPath, args, core === undefined ? { cwd: repoRoot } : { core, cwd: repoRoot });
   const { port } = await child.nextJson<{ port: number }>(30_000);
   return {

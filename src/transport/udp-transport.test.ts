@@ -30,6 +30,30 @@ for (const host of ['127.0.0.1', '::1']) {
   });
 }
 
+test('datagrams sent in one turn arrive in order, and close() still sends what was queued', async () => {
+  const a = await bindUdp({ host: '127.0.0.1', port: 0 });
+  const b = await bindUdp({ host: '127.0.0.1', port: 0 });
+  try {
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      b.onDatagram((data) => {
+        got.push(data.toString());
+        if (got.length === 100) resolve();
+      }),
+    );
+    for (let i = 0; i < 99; i++) a.send(Buffer.from(String(i)), b.local);
+    a.send(Buffer.from('99'), b.local);
+    await a.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => String(i)));
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('send errors never throw: bad port, wrong family, after close', async () => {
   const errors: Error[] = [];
   const a = await bindUdp({ host: '127.0.0.1', port: 0, onError: (e) => errors.push(e) });

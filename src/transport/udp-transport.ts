@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import type { DatagramHandler, DatagramTransport, PeerAddress } from './datagram-transport.js';
+import { SendBatch } from './send-batch.js';
 
 export interface UdpBindOptions {
   /** Local address to bind, e.g. '127.0.0.1' or '::1' (an IPv6 host makes an udp6 socket). */
@@ -25,6 +26,8 @@ class UdpTransport implements DatagramTransport {
   private closed = false;
   /** Socket errors seen (sends to unreachable peers and the like). */
   errors = 0;
+  /** Sends leave at the end of the event-loop turn, back to back (see SendBatch). */
+  private readonly batch = new SendBatch((data, port, address) => this.sendNow(data, port, address));
 
   constructor(
     private readonly socket: Socket,
@@ -40,10 +43,13 @@ class UdpTransport implements DatagramTransport {
   }
 
   send(data: Buffer, to: PeerAddress): void {
-    if (this.closed) return;
+    if (!this.closed) this.batch.push(data, to.port, to.address);
+  }
+
+  private sendNow(data: Buffer, port: number, address: string): void {
     try {
       // Without a callback, asynchronous send errors arrive as 'error' events (counted above).
-      this.socket.send(data, to.port, to.address);
+      this.socket.send(data, port, address);
     } catch (error) {
       // Synchronous failures (bad port, socket gone) must not crash the caller.
       this.errors++;
@@ -57,6 +63,8 @@ class UdpTransport implements DatagramTransport {
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // What this turn sent still leaves (a last reply, a reset), then the socket closes.
+    this.batch.flush();
     this.closed = true;
     this.handler = dropDatagram;
     return new Promise((resolve) => {
