@@ -3,6 +3,7 @@ import type { Clock, Random } from '../base/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { PeerAddress } from '../transport/index.js';
 import type { EndpointLimits } from './endpoint-types.js';
+import type { Deduplicator } from './messaging/deduplicator.js';
 import type { Peer } from './peer.js';
 import type { DerivedTiming } from './timing.js';
 import type { TimerQueue } from './timer-queue.js';
@@ -25,6 +26,8 @@ export interface Core {
   readonly timers: TimerQueue;
   readonly logger: Logger;
   readonly counters: CoreCounters;
+  /** Received message IDs and the replies their duplicates get (RFC 7252 §4.5). */
+  readonly dedup: Deduplicator;
   readonly closed: boolean;
   sendDatagram(peer: Peer, datagram: Buffer): void;
   /** The peer of an address, created when new (its first message ID drawn at random, RFC 7252 §4.4). */

@@ -1,4 +1,4 @@
-// Tests of peer keys (numeric IPv4), exact token keys, and the compact dedup entry and peer tables.
+// Tests of peer keys (numeric IPv4), exact token keys, and the compact reusable dedup entry and peer tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -37,7 +37,7 @@ test('a dedup entry keeps the exact token identity, message ID and kind in small
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 0, maxLength: 8 }), fc.integer({ min: 0, max: 0xffff }), fc.boolean(), (bytes, mid, con) => {
       const token = Buffer.from(bytes);
-      const e = new DedupEntry(peer, mid, tokenLow(token), tokenHigh(token), con, 12.25);
+      const e = new DedupEntry(peer).init(peer, mid, tokenLow(token), tokenHigh(token), con, 12.25);
       assert.equal(e.tokenLow, tokenLow(token));
       assert.equal(e.tokenHigh, tokenHigh(token));
       assert.equal(e.messageId, mid);
@@ -50,19 +50,21 @@ test('a dedup entry keeps the exact token identity, message ID and kind in small
   );
 });
 
-test('a dedup entry replays its reply byte-exact from the text it keeps; unlink clears only "linked"', () => {
+test('a released dedup entry is unlinked, forgets its reply and bumps its generation; init makes it new', () => {
   const peer = new Peer(1, { address: '10.0.0.1', port: 1 }, 0, () => undefined);
-  const e = new DedupEntry(peer, 7, 100, 0, true, 0);
-  assert.equal(e.reply, undefined);
-  const reply = Buffer.from([0x62, 0x45, 0x00, 0x07, 0xff, 0x00, 0x80, 0xfe]);
-  e.reply = reply;
-  assert.deepEqual(e.reply, reply);
-  assert.notEqual(e.reply, reply, 'a copy, not the sent buffer (whose pooled slab it would pin)');
+  const e = new DedupEntry(peer).init(peer, 7, 100, 0, true, 0);
   assert.ok(e.linked);
-  e.unlink();
+  e.replyLength = 4;
+  const generation = e.generation;
+  e.release();
   assert.ok(!e.linked);
-  assert.equal(e.messageId, 7);
-  assert.ok(e.confirmable);
+  assert.equal(e.replyLength, -1);
+  assert.notEqual(e.generation, generation);
+  e.init(peer, 8, 5, 1, false, 3);
+  assert.ok(e.linked);
+  assert.equal(e.messageId, 8);
+  assert.ok(!e.confirmable);
+  assert.ok(e.matches(5, 1));
 });
 
 test('PeerTable behaves as a Map and allocates nothing until written', () => {

@@ -46,46 +46,48 @@ const LINKED = 1 << 17;
 
 /**
  * One received message ID remembered for deduplication (RFC 7252 §4.5). Thousands live per busy peer
- * for EXCHANGE_LIFETIME, so it is kept small: every number a small integer (no boxed double): the token
- * identity split in 24-bit parts, flags packed beside its high bytes, the creation time in whole
- * milliseconds; the reply held as a latin1 string (len + 16 bytes: no Buffer object, no pooled slab).
+ * for EXCHANGE_LIFETIME and one is made per request, so entries are pooled by the deduplicator (no
+ * object per request outlives a young-generation GC) and kept small: every number a small integer,
+ * the token identity split in 24-bit parts, flags packed beside its high bytes, the creation time in
+ * whole milliseconds, the reply a span of the deduplicator's reply arena (no Buffer, no string).
  */
 export class DedupEntry {
-  /** The stored reply's bytes, one char per byte; undefined = nothing to replay yet. */
-  private replyText: string | undefined = undefined;
+  peer: Peer;
+  messageId = 0;
+  createdAt = 0;
+  /** Bumped on every release: a holder of a recycled entry (a late reply) sees the change. */
+  generation = 0;
   prev: DedupEntry | undefined = undefined;
   next: DedupEntry | undefined = undefined;
   /** The peer's own oldest-first list, so its cap evicts in O(1). */
   peerPrev: DedupEntry | undefined = undefined;
   peerNext: DedupEntry | undefined = undefined;
-  /** Key in the deduplicator's table: peer serial * 65536 + message ID. */
-  readonly key: number;
-  readonly createdAt: number;
+  /** The reply's span in the reply arena; replyLength -1 = nothing to replay yet. */
+  replyLap = 0;
+  replyOffset = 0;
+  replyLength = -1;
   /** tokenLow in two parts below 2^24 and 2^28. */
-  private readonly tokenA: number;
-  private readonly tokenB: number;
+  private tokenA = 0;
+  private tokenB = 0;
   /** tokenHigh (< 2^16) | CONFIRMABLE | LINKED. */
-  private bits: number;
+  private bits = 0;
 
-  constructor(
-    readonly peer: Peer,
-    messageId: number,
-    tokenLow: number,
-    tokenHigh: number,
-    confirmable: boolean,
-    createdAt: number,
-  ) {
-    this.key = peer.serial * 0x10000 + messageId;
+  constructor(peer: Peer) {
+    this.peer = peer;
+  }
+
+  /** Makes this (new or recycled) entry the record of one received message. */
+  init(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number, confirmable: boolean, createdAt: number): this {
+    this.peer = peer;
+    this.messageId = messageId;
     // Rounding up never expires an entry early.
     this.createdAt = Math.ceil(createdAt);
     // `| 0` (both parts are below 2^31): a `%` of a double would be stored as a boxed double.
     this.tokenA = tokenLow % TWO_24 | 0;
     this.tokenB = Math.floor(tokenLow / TWO_24) | 0;
     this.bits = tokenHigh | (confirmable ? CONFIRMABLE : 0) | LINKED;
-  }
-
-  get messageId(): number {
-    return this.key % 0x10000;
+    this.replyLength = -1;
+    return this;
   }
 
   get tokenLow(): number {
@@ -110,17 +112,15 @@ export class DedupEntry {
     return this.tokenA === (tokenLow % TWO_24 | 0) && this.tokenB === (Math.floor(tokenLow / TWO_24) | 0) && (this.bits & 0xffff) === tokenHigh;
   }
 
-  unlink(): void {
+  /** Out of the deduplicator: no longer linked, reply forgotten, generation bumped (ready for reuse). */
+  release(): void {
     this.bits &= ~LINKED;
-  }
-
-  /** The ACK/RST/piggybacked response to replay for a duplicate CON; undefined = nothing yet. */
-  get reply(): Buffer | undefined {
-    return this.replyText === undefined ? undefined : Buffer.from(this.replyText, 'latin1');
-  }
-
-  set reply(datagram: Buffer | undefined) {
-    this.replyText = datagram === undefined ? undefined : datagram.toString('latin1');
+    this.generation = (this.generation + 1) & 0x3fffffff;
+    this.replyLength = -1;
+    this.prev = undefined;
+    this.next = undefined;
+    this.peerPrev = undefined;
+    this.peerNext = undefined;
   }
 }
 
@@ -166,7 +166,7 @@ export class PeerTable<K, V> {
 /** midUsedAt before any message ID was used (the getter reads it as -Infinity). */
 const NEVER = -0x40000000;
 
-/** Serials make dedup keys (serial * 65536 + message ID); below 2^36 such keys stay exact doubles. */
+/** Serials hash a peer's dedup entries (see messaging/dedup-index.ts); any value below 2^36 will do. */
 const SERIAL_LIMIT = 2 ** 36;
 let nextSerial = 0;
 

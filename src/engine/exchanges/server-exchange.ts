@@ -21,6 +21,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
   readonly observeRequested: boolean;
   private state = WAITING;
   private observer: ServerObserverImpl | undefined;
+  private readonly entryGeneration: number;
 
   constructor(
     private readonly core: Core,
@@ -29,6 +30,8 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     readonly from: PeerAddress,
     private readonly entry: DedupEntry | undefined,
   ) {
+    // The entry may be recycled for another message before this exchange replies: see setReply().
+    this.entryGeneration = entry === undefined ? 0 : entry.generation;
     const code = request.code;
     this.observeRequested = (code === Code.GET || code === Code.FETCH) && observeValue(request) === 0;
     core.counters.serverExchanges++;
@@ -56,7 +59,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     this.core.timers.cancel(this);
     // RFC 7252 §5.2.2: the empty ACK; duplicates of the request get it again (§4.5).
     const ack = encode({ type: MessageType.ACK, code: 0, messageId: this.request.messageId, token: EMPTY, options: [], payload: EMPTY });
-    if (this.entry !== undefined) this.entry.reply = ack;
+    if (this.entry !== undefined) this.core.dedup.setReply(this.entry, this.entryGeneration, ack);
     this.core.sendDatagram(this.peer, ack);
   }
 
@@ -91,7 +94,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     if (request.type === MessageType.CON && wasWaiting) {
       // RFC 7252 §5.2.1: piggybacked in the ACK, same message ID and token; replayed for duplicates.
       const datagram = encode({ type: MessageType.ACK, code: response.code, messageId: request.messageId, token: request.token, options, payload });
-      if (this.entry !== undefined) this.entry.reply = datagram;
+      if (this.entry !== undefined) this.core.dedup.setReply(this.entry, this.entryGeneration, datagram);
       core.sendDatagram(this.peer, datagram);
       observer?.confirmedNow();
       return;

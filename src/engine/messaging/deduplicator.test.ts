@@ -65,14 +65,58 @@ test('one peer wrapping the 16-bit message ID space keeps at most perPeer entrie
   for (let wrap = 0; wrap < 3; wrap++) {
     for (let mid = 0; mid < 0x10000; mid++) {
       const e = dedup.add(p, mid, ++token, 0, true, 1);
-      e.reply = Buffer.from([0x60, 0x45, mid >> 8, mid & 255]);
+      dedup.setReply(e, e.generation, Buffer.from([0x60, 0x45, mid >> 8, mid & 255]));
     }
     assert.equal(p.dedupCount, 4096, `after wrap ${wrap + 1}`);
     assert.equal(dedup.size, 4097, 'the one table holds this peer at its cap plus the other peer');
     assert.deepEqual(dedup.messageIdsOf(p).slice(0, 2), [0x10000 - 4096, 0x10000 - 4095], 'the newest are kept, oldest first');
   }
   const newest = dedup.find(p, 0xffff, token, 0);
-  assert.deepEqual(newest?.reply, Buffer.from([0x60, 0x45, 0xff, 0xff]), 'a duplicate of the newest still gets its reply');
+  assert.ok(newest);
+  assert.deepEqual(dedup.replyOf(newest), Buffer.from([0x60, 0x45, 0xff, 0xff]), 'a duplicate of the newest still gets its reply');
+  assert.ok(dedup.replyBytes <= 64 * 1024, `the replies of 4,097 live entries fit a small arena (${dedup.replyBytes} B)`);
   assert.equal(dedup.find(p, 0, token - 0xffff, 0), undefined, 'an evicted ID is a new message again');
   assert.ok(dedup.find(other, 1, 5, 0), 'another peer with the same message ID is not confused');
+});
+
+test('expired and evicted entries are reused: a steady stream allocates no entry per message', () => {
+  const { dedup, peer } = setup(4, 100);
+  const p = peer(1);
+  const seen = new Set<object>();
+  for (let mid = 0; mid < 1000; mid++) seen.add(dedup.add(p, mid, mid, 0, true, 0));
+  assert.ok(seen.size <= 5, `${seen.size} entry objects for 1,000 messages`);
+  assert.deepEqual(dedup.messageIdsOf(p), [996, 997, 998, 999]);
+});
+
+test('a late reply for a recycled entry is ignored (generation check)', () => {
+  const { dedup, peer } = setup(1, 10);
+  const p = peer(1);
+  const e = dedup.add(p, 1, 1, 0, true, 0);
+  const generation = e.generation;
+  const again = dedup.add(p, 2, 2, 0, true, 0);
+  assert.equal(again, e, 'the cap released entry 1 and message 2 reused it');
+  dedup.setReply(e, generation, Buffer.from('late reply of message 1'));
+  assert.equal(dedup.replyOf(again), undefined, 'message 2 has no reply yet');
+  dedup.setReply(again, again.generation, Buffer.from('reply 2'));
+  assert.deepEqual(dedup.replyOf(again), Buffer.from('reply 2'));
+});
+
+test('a reply the arena wrote over is forgotten with its entry: the duplicate counts as a new message', () => {
+  // total 100 -> a 64 KiB arena: 300 live 1 KiB replies cannot all be kept.
+  const { dedup, peer } = setup(1000, 100);
+  const ps = [peer(1), peer(2), peer(3)];
+  const big = Buffer.alloc(1024, 7);
+  for (let mid = 0; mid < 100; mid++) {
+    for (const p of ps) {
+      const e = dedup.add(p, mid, mid, 0, true, 0);
+      dedup.setReply(e, e.generation, big);
+    }
+  }
+  const newest = dedup.find(ps[2] as Peer, 99, 99, 0);
+  assert.ok(newest);
+  assert.deepEqual(dedup.replyOf(newest), big, 'recent replies are intact');
+  let forgotten = 0;
+  for (let mid = 67; mid < 100; mid++) if (dedup.find(ps[0] as Peer, mid, mid, 0) === undefined) forgotten++;
+  assert.ok(forgotten > 0, 'some older replies were written over, and their entries went with them');
+  assert.ok(dedup.replyBytes <= 64 * 1024);
 });

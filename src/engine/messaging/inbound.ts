@@ -18,12 +18,10 @@ import { engineEvents } from '../events.js';
 import type { RequestHandler, ServeOptions } from '../endpoint-types.js';
 import { ServerExchangeImpl } from '../exchanges/server-exchange.js';
 import { observeValue } from '../observe/observe-option.js';
-import { tokenHigh, tokenLow, type Peer } from '../peer.js';
-import type { Deduplicator } from './deduplicator.js';
+import { tokenHigh, tokenLow, type DedupEntry, type Peer } from '../peer.js';
 
 /** What the inbound path needs from the endpoint. */
 export interface InboundHost extends Core {
-  readonly dedup: Deduplicator;
   readonly handler: RequestHandler | undefined;
   readonly serveOptions: ServeOptions;
   findPeer(address: PeerAddress): Peer | undefined;
@@ -101,7 +99,7 @@ export class Inbound {
     // RFC 7252 §4.5: a duplicate CON gets the same ACK/response again; a duplicate NON is ignored.
     const earlier = host.dedup.find(peer, m.messageId, low, high);
     if (earlier !== undefined) {
-      this.duplicate(peer, m.messageId, con ? earlier.reply : undefined);
+      this.duplicate(peer, m.messageId, con ? host.dedup.replyOf(earlier) : undefined);
       return;
     }
     const entry = host.dedup.add(peer, m.messageId, low, high, con, host.clock.now());
@@ -109,8 +107,9 @@ export class Inbound {
     if (handler === undefined) {
       // Not a server: RFC 7252 §4.2 rejects a CON it cannot process with RST.
       if (con) {
-        entry.reply = emptyMessage(MessageType.RST, m.messageId);
-        host.sendDatagram(peer, entry.reply);
+        const rst = emptyMessage(MessageType.RST, m.messageId);
+        host.dedup.setReply(entry, entry.generation, rst);
+        host.sendDatagram(peer, rst);
       }
       return;
     }
@@ -149,7 +148,7 @@ export class Inbound {
     const high = tokenHigh(m.token);
     const earlier = host.dedup.find(peer, m.messageId, low, high);
     if (earlier !== undefined) {
-      this.duplicate(peer, m.messageId, con ? earlier.reply : undefined);
+      this.duplicate(peer, m.messageId, con ? host.dedup.replyOf(earlier) : undefined);
       return;
     }
     // RFC 7252 §5.3.2: matched by token, from the exact address and port the request went to.
@@ -162,8 +161,9 @@ export class Inbound {
     const entry = host.dedup.add(peer, m.messageId, low, high, con, host.clock.now());
     if (con) {
       // RFC 7252 §5.2.2: the client ACKs a CON (separate) response; duplicates get the same ACK.
-      entry.reply = emptyMessage(MessageType.ACK, m.messageId);
-      host.sendDatagram(peer, entry.reply);
+      const ack = emptyMessage(MessageType.ACK, m.messageId);
+      host.dedup.setReply(entry, entry.generation, ack);
+      host.sendDatagram(peer, ack);
     }
     holder.responseReceived(m);
   }
@@ -198,12 +198,12 @@ export class Inbound {
    * RFC 7252 §5.4.1: an unrecognized critical option in a CON request gets 4.02 Bad Option
    * (piggybacked); in a NON request the message is rejected (RST, §4.3).
    */
-  private badOption(m: Message, peer: Peer, entry: { reply: Buffer | undefined }, option: number): void {
+  private badOption(m: Message, peer: Peer, entry: DedupEntry, option: number): void {
     if (m.type !== MessageType.CON) {
       this.host.sendDatagram(peer, emptyMessage(MessageType.RST, m.messageId));
       return;
     }
-    entry.reply = encode({
+    const reply = encode({
       type: MessageType.ACK,
       code: Code.BAD_OPTION,
       messageId: m.messageId,
@@ -211,6 +211,7 @@ export class Inbound {
       options: [],
       payload: Buffer.from(`unrecognized critical option ${option}`),
     });
-    this.host.sendDatagram(peer, entry.reply);
+    this.host.dedup.setReply(entry, entry.generation, reply);
+    this.host.sendDatagram(peer, reply);
   }
 }
