@@ -137,9 +137,11 @@ function makeResolvers(config: GatewayConfig['resolver'], clock: Clock): { resol
     }),
   }));
   const byLength = [...resolvers].sort((a, b) => b.domain.length - a.domain.length);
+  // Per request: no closure, and no lowered copy of a name that is already lower case (the usual).
   const pick = (host: string): DnsResolver | undefined => {
-    const lower = host.toLowerCase();
-    return byLength.find((r) => isWithinDomain(lower, r.domain))?.resolver;
+    const lower = hasUpperCase(host) ? host.toLowerCase() : host;
+    for (const r of byLength) if (isWithinDomain(lower, r.domain)) return r.resolver;
+    return undefined;
   };
   return {
     resolve: (host) => {
@@ -149,6 +151,14 @@ function makeResolvers(config: GatewayConfig['resolver'], clock: Clock): { resol
     },
     close: () => resolvers.forEach((r) => r.resolver.close()),
   };
+}
+
+function hasUpperCase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
 }
 
 function makeLogger(level: NonNullable<StartGatewayOptions['logLevel']>): Logger {

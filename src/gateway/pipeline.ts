@@ -76,6 +76,19 @@ export function createGateway(o: GatewayOptions): Gateway {
   const rateLimit = new RateLimitStage(o.clock, settings.clientRequestsPerSec, settings.clientBurst);
   let inFlight = 0;
   let closed = false;
+  /**
+   * The engine hands every request of a peer the same `from` object: its session key is built once
+   * (no string per request, and its hash stays cached for the session, rate and queue tables).
+   */
+  const clientKeys = new WeakMap<PeerAddress, string>();
+  const clientKeyFor = (from: PeerAddress): string => {
+    let key = clientKeys.get(from);
+    if (key === undefined) {
+      key = clientKeyOf(from.address, from.port);
+      clientKeys.set(from, key);
+    }
+    return key;
+  };
 
   /** Every answer goes through here: RFC 7967 No-Response is honoured for gateway and device answers alike. */
   function reply(exchange: ServerExchange, response: ResponseParts): void {
@@ -103,7 +116,7 @@ export function createGateway(o: GatewayOptions): Gateway {
 
   async function process(exchange: ServerExchange): Promise<void> {
     const request = exchange.request;
-    const clientKey = clientKeyOf(exchange.from.address, exchange.from.port);
+    const clientKey = clientKeyFor(exchange.from);
     const deadlineAt = o.clock.now() + settings.upstreamDeadlineMs;
     if (closed) return failUnverified(exchange, gatewayError('overloaded', 'Gateway is shutting down', 5));
     if (!isProxyRequest(request)) return serveLocal(exchange, request, clientKey);
