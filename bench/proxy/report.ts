@@ -58,7 +58,7 @@ export function peerRatios(outcomes: readonly PeerOutcome[]): Record<string, num
 export function printRatios(ratios: Readonly<Record<string, number>>): void {
   const keys = Object.keys(ratios);
   if (keys.length === 0) {
-    console.log('ratios: - (our gateway not measured in this run)');
+    console.log('ratios: - (needs our gateway and another proxy in this run)');
     return;
   }
   console.log(keys.map((k) => `${k} = ${fmt(ratios[k], 2)}`).join('   '));
