@@ -73,7 +73,7 @@ export async function halfLoad(ctx: BenchContext, saturation: ScenarioResult): P
     ...(q ? {} : { warm: { clients: 16, window: 16, durationMs: 1000, rate } }),
     load: { clients: 16, window: 16, warmupMs: q ? 200 : 500, durationMs: q ? 1000 : 3000, timeoutMs: q ? 1000 : 2000, rate },
     params: { clients: 16, window: 16, rate, rateFrom: saturation.outcomes.some((o) => o.peer === 'ours' && o.figures) ? 'ours' : 'raw-relay' },
-    notes: ['paced by the load generator\'s 1 ms sweep: requests leave in small bursts each millisecond'],
+    notes: ['paced: every request leaves at its own time, evenly spaced (epoll_pwait2 timeouts; the kernel\'s ~50 µs timer slack groups a few)'],
   });
   return addedLatency(r);
 }

@@ -9,7 +9,8 @@
  *   --retransmit-ms R  0 (default): no retransmission, so every drop shows as a loss; else RFC 7252 §4.2
  *                      style retransmission after R, 2R, 4R, 8R ms (4 at most) until a response or an ACK
  *   --ramp-ms R        spread the first request of every slot over R ms instead of one burst
- *   --rate R           at most R requests/s in all (paced by the 1 ms sweep); default: closed loop
+ *   --rate R           at most R requests/s in all, each request at its own time (a FIFO of paced
+ *                      starts, waited for with epoll_pwait2's nanosecond timeout); default: closed loop
  *   --login FILE       first POST /sessions from every socket with the file's text as payload, expect 2.01
  *                      (at most --login-concurrency K at a time, default 64; retransmitted every second
  *                      until answered); --login-only: just that
@@ -21,6 +22,7 @@
  * Responses are matched by token (8 bytes: client, slot, generation); an empty ACK by message ID. A CON
  * response is ACKed (RFC 7252 §5.2.2). URIs whose path is "silent" (a dead device) are counted apart:
  * the 5.04 a proxy answers for them is the expected result. Output: one JSON line (loadgen-report.h).
+ * Diagnosis: LOADGEN_DUMP=FILE writes every measured request's start (µs into the window) and latency (µs).
  */
 #define _GNU_SOURCE
 #include "coap-wire.h"
@@ -47,6 +49,13 @@ static uint64_t t_begin, measure_start, measure_end, drain_end, next_rate_slot;
 static size_t next_uri;
 
 static void fail(const char *what) { perror(what); exit(2); }
+
+/* LOADGEN_DUMP=FILE (diagnosis): every measured request's start and latency, in µs, one per line. */
+static FILE *dump;
+
+/* Paced starts in scheduling order: next_rate_slot only grows, so the FIFO is sorted by start time. */
+static int *paced_q;
+static long paced_head, paced_len;
 
 static void put_token(uint8_t *t, int c, int s, uint16_t gen) {
   t[0] = (uint8_t)(c >> 24); t[1] = (uint8_t)(c >> 16); t[2] = (uint8_t)(c >> 8); t[3] = (uint8_t)c;
@@ -119,6 +128,22 @@ static void issue(int c, int s, uint64_t t) {
   sl->start_at = at;
   sl->paced = 1;
   sl->state = SCHEDULED;
+  paced_q[(paced_head + paced_len) % ((long)n_cl * win)] = c * win + s;
+  paced_len++;
+}
+
+/* Sends the paced requests whose time has come; returns ns until the next one (or 1 ms). */
+static uint64_t run_paced(uint64_t t) {
+  long cap = (long)n_cl * win;
+  while (paced_len > 0) {
+    int k = paced_q[paced_head], c = k / win, s = k % win;
+    struct slot *sl = &cl[c].slots[s];
+    if (sl->start_at > t) return sl->start_at - t < 1000000u ? sl->start_at - t : 1000000u;
+    paced_head = (paced_head + 1) % cap;
+    paced_len--;
+    issue_now(c, s, t);
+  }
+  return 1000000u;
 }
 
 static void start_run(uint64_t t) {
@@ -160,6 +185,7 @@ static void complete(int c, int s, uint8_t code, int has_observe, uint64_t t) {
     st.codes[code]++;
     if ((code >> 5) == 2) st.ok++; else st.errors++;
     record_latency(t - sl->t0);
+    if (dump != NULL) fprintf(dump, "%llu %llu\n", (unsigned long long)((sl->t0 - measure_start) / 1000u), (unsigned long long)((t - sl->t0) / 1000u));
   }
   if (observe && has_observe && (code >> 5) == 2) { sl->state = HELD; st.held++; return; }
   issue(c, s, t);
@@ -231,7 +257,7 @@ static void sweep(uint64_t t) {
     for (s = 0; s < win; s++) {
       struct slot *sl = &cl[c].slots[s];
       if (sl->state == SCHEDULED) {
-        if (t >= sl->start_at) { if (sl->paced) issue_now(c, s, t); else issue(c, s, t); }
+        if (!sl->paced && t >= sl->start_at) issue(c, s, t); /* paced ones: run_paced() */
         continue;
       }
       if (sl->state != WAIT && sl->state != ACKED) continue;
@@ -260,8 +286,10 @@ int main(int argc, char **argv) {
   struct epoll_event ev, evs[512];
   uint64_t last_sweep = 0, t;
   parse_args(argc, argv);
+  if (getenv("LOADGEN_DUMP") != NULL && (dump = fopen(getenv("LOADGEN_DUMP"), "w")) == NULL) fail("LOADGEN_DUMP");
   cl = calloc((size_t)n_cl, sizeof *cl);
-  if ((ep = epoll_create1(0)) < 0 || cl == NULL) fail("setup");
+  paced_q = calloc((size_t)n_cl * (size_t)win, sizeof *paced_q);
+  if ((ep = epoll_create1(0)) < 0 || cl == NULL || paced_q == NULL) fail("setup");
   for (c = 0; c < n_cl; c++) {
     struct sockaddr_in any = { .sin_family = AF_INET };
     int sz = 1 << 20;
@@ -283,7 +311,8 @@ int main(int argc, char **argv) {
     while (login_next < n_cl && login_next < login_conc) start_login(login_next++, t_begin);
   } else start_run(t_begin);
   for (;;) {
-    n = epoll_wait(ep, evs, 512, 1);
+    struct timespec wait = { 0, (long)(rate > 0 ? run_paced(now_ns()) : 1000000u) };
+    n = epoll_pwait2(ep, evs, 512, &wait, NULL);
     if (n < 0 && errno != EINTR) fail("epoll_wait");
     for (i = 0; i < n; i++) {
       if (evs[i].data.u32 == UINT32_MAX) {
@@ -292,6 +321,7 @@ int main(int argc, char **argv) {
       } else read_socket((int)evs[i].data.u32);
     }
     t = now_ns();
+    if (rate > 0) run_paced(t);
     if (t - last_sweep >= 1000000u) { sweep(t); last_sweep = t; }
     if (in_done) continue;
     if (phase == P_RUN && (t >= measure_end || (once && t > measure_start && issued_measured == (unsigned long)n_cl * win) ||
@@ -303,6 +333,8 @@ int main(int argc, char **argv) {
     if (phase == P_DRAIN && (outstanding() == 0 || t >= drain_end)) {
       double measured = (double)(measure_end - measure_start) / 1e9;
       print_report(direct ? "direct" : "proxy", n_cl, win, measured > 0 ? measured : 0, (double)(t - t_begin) / 1e9);
+      if (dump != NULL) fclose(dump);
+      dump = NULL;
       if (!hold) return 0;
       in_done = 1;
       ev.events = EPOLLIN;

@@ -3,6 +3,9 @@
 // Run: node --import tsx --test bench/proxy/proxy-bench.test.ts
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildCTools } from './c-tools.js';
 import type { CTools } from './c-tools.js';
 import { stopAllChildren } from './child-process.js';
@@ -78,6 +81,26 @@ describe('C load generator against the C origin, direct', () => {
       const r = await runLoadgen(tools, { dest: undefined, uris: [`coap://127.0.0.1:${origin.port}/x`], clients: 4, window: 4, rate: 2000, durationMs: 1000, timeoutMs: 500 });
       assert.ok(r.rps > 1500 && r.rps < 2300, `rps ${r.rps}`);
     } finally {
+      await origin.stop();
+    }
+  });
+
+  test('paced requests leave evenly spaced, not in one burst per millisecond (LOADGEN_DUMP)', async () => {
+    const origin = await startOrigin(tools, { addresses: ['127.0.0.1'] });
+    const dump = join(mkdtempSync(join(tmpdir(), 'loadgen-')), 'lat.txt');
+    process.env.LOADGEN_DUMP = dump;
+    try {
+      await runLoadgen(tools, { dest: undefined, uris: [`coap://127.0.0.1:${origin.port}/x`], clients: 4, window: 16, rate: 20_000, durationMs: 500, timeoutMs: 500 });
+      const starts = readFileSync(dump, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[0]));
+      assert.ok(starts.length > 5000, `${starts.length} requests dumped`);
+      // 20 per millisecond: evenly spaced, a 250 µs bucket holds ~5 (timer slack groups a few more).
+      const perBucket = new Map<number, number>();
+      for (const t of starts) perBucket.set(Math.floor(t / 250), (perBucket.get(Math.floor(t / 250)) ?? 0) + 1);
+      const sorted = [...perBucket.values()].sort((a, b) => a - b);
+      const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? 0;
+      assert.ok(p90 <= 12, `90% of 250 µs buckets hold <= 12 starts (got ${p90}; one burst per ms would put ~20 in one)`);
+    } finally {
+      delete process.env.LOADGEN_DUMP;
       await origin.stop();
     }
   });
