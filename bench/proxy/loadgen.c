@@ -311,6 +311,7 @@ int main(int argc, char **argv) {
     while (login_next < n_cl && login_next < login_conc) start_login(login_next++, t_begin);
   } else start_run(t_begin);
   for (;;) {
+    /* Paced requests that are due leave first; the wait ends when the next one is due. */
     struct timespec wait = { 0, (long)(rate > 0 ? run_paced(now_ns()) : 1000000u) };
     n = epoll_pwait2(ep, evs, 512, &wait, NULL);
     if (n < 0 && errno != EINTR) fail("epoll_wait");
@@ -321,7 +322,6 @@ int main(int argc, char **argv) {
       } else read_socket((int)evs[i].data.u32);
     }
     t = now_ns();
-    if (rate > 0) run_paced(t);
     if (t - last_sweep >= 1000000u) { sweep(t); last_sweep = t; }
     if (in_done) continue;
     if (phase == P_RUN && (t >= measure_end || (once && t > measure_start && issued_measured == (unsigned long)n_cl * win) ||

@@ -56,7 +56,7 @@ test('a released dedup entry is unlinked, forgets its reply and bumps its genera
   assert.ok(e.linked);
   e.replyLength = 4;
   const generation = e.generation;
-  e.release();
+  e.release(peer);
   assert.ok(!e.linked);
   assert.equal(e.replyLength, -1);
   assert.notEqual(e.generation, generation);

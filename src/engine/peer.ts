@@ -112,8 +112,12 @@ export class DedupEntry {
     return this.tokenA === (tokenLow % TWO_24 | 0) && this.tokenB === (Math.floor(tokenLow / TWO_24) | 0) && (this.bits & 0xffff) === tokenHigh;
   }
 
-  /** Out of the deduplicator: no longer linked, reply forgotten, generation bumped (ready for reuse). */
-  release(): void {
+  /**
+   * Out of the deduplicator: no longer linked, reply forgotten, generation bumped (ready for reuse);
+   * `placeholder` takes the peer's place so a pooled entry pins no real peer.
+   */
+  release(placeholder: Peer): void {
+    this.peer = placeholder;
     this.bits &= ~LINKED;
     this.generation = (this.generation + 1) & 0x3fffffff;
     this.replyLength = -1;

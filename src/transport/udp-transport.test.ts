@@ -4,15 +4,25 @@ import assert from 'node:assert/strict';
 import { bindUdp } from './udp-transport.js';
 import type { DatagramTransport, PeerAddress } from './datagram-transport.js';
 
+/** Two transports bound on `host`, closed whatever the test does. */
+async function withPair(host: string, body: (a: DatagramTransport, b: DatagramTransport) => Promise<void>): Promise<void> {
+  const a = await bindUdp({ host, port: 0 });
+  const b = await bindUdp({ host, port: 0 });
+  try {
+    await body(a, b);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
 function nextDatagram(t: DatagramTransport): Promise<{ data: Buffer; from: PeerAddress }> {
   return new Promise((resolve) => t.onDatagram((data, from) => resolve({ data: Buffer.from(data), from: { address: from.address, port: from.port } })));
 }
 
 for (const host of ['127.0.0.1', '::1']) {
-  test(`bindUdp carries datagrams both ways on ${host}`, async () => {
-    const a = await bindUdp({ host, port: 0 });
-    const b = await bindUdp({ host, port: 0 });
-    try {
+  test(`bindUdp carries datagrams both ways on ${host}`, () =>
+    withPair(host, async (a, b) => {
       assert.equal(a.local.address, host);
       assert.ok(a.local.port > 0 && a.local.port !== b.local.port);
       const got = nextDatagram(b);
@@ -23,17 +33,11 @@ for (const host of ['127.0.0.1', '::1']) {
       const back = nextDatagram(a);
       b.send(Buffer.from('back'), r.from);
       assert.equal((await back).data.toString(), 'back');
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  });
+    }));
 }
 
-test('datagrams sent in one turn arrive in order, and close() still sends what was queued', async () => {
-  const a = await bindUdp({ host: '127.0.0.1', port: 0 });
-  const b = await bindUdp({ host: '127.0.0.1', port: 0 });
-  try {
+test('datagrams sent in one turn arrive in order, and close() still sends what was queued', () =>
+  withPair('127.0.0.1', async (a, b) => {
     const got: string[] = [];
     const all = new Promise<void>((resolve) =>
       b.onDatagram((data) => {
@@ -41,18 +45,13 @@ test('datagrams sent in one turn arrive in order, and close() still sends what w
         if (got.length === 100) resolve();
       }),
     );
-    for (let i = 0; i < 99; i++) a.send(Buffer.from(String(i)), b.local);
-    a.send(Buffer.from('99'), b.local);
+    for (let i = 0; i < 100; i++) a.send(Buffer.from(String(i)), b.local);
     await a.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise((r) => (timer = setTimeout(r, 2000)))]);
     clearTimeout(timer);
     assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => String(i)));
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+  }));
 
 test('send errors never throw: bad port, wrong family, after close', async () => {
   const errors: Error[] = [];
@@ -122,18 +121,12 @@ test('a buffer size above the kernel cap is reported, not thrown', async () => {
   }
 });
 
-test('IP literals are sent without a DNS lookup; a host name still goes through DNS', async () => {
-  const a = await bindUdp({ host: '127.0.0.1', port: 0 });
-  const b = await bindUdp({ host: '127.0.0.1', port: 0 });
-  try {
+test('IP literals are sent without a DNS lookup; a host name still goes through DNS', () =>
+  withPair('127.0.0.1', async (a, b) => {
     const got: string[] = [];
     b.onDatagram((d) => got.push(d.toString()));
     a.send(Buffer.from('literal'), { address: '127.0.0.1', port: b.local.port });
     a.send(Buffer.from('name'), { address: 'localhost', port: b.local.port });
     for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(got.sort(), ['literal', 'name']);
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+  }));

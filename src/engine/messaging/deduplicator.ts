@@ -62,6 +62,9 @@ export class Deduplicator implements Timed {
   /** Released entries, linked through `next`. */
   private free: DedupEntry | undefined = undefined;
   private freeCount = 0;
+  /** The (peer, ID) find() last missed: the add() that follows needs no second probe for it. */
+  private missPeer: Peer | undefined = undefined;
+  private missId = -1;
 
   constructor(
     private readonly options: DeduplicatorOptions,
@@ -95,10 +98,11 @@ export class Deduplicator implements Timed {
    */
   find(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number): DedupEntry | undefined {
     const e = this.index.find(peer, messageId);
-    if (e === undefined) return undefined;
     // A reply the arena has written over is forgotten with its entry, as if the caps had evicted it.
-    if (e.matches(tokenLow, tokenHigh) && (e.replyLength < 0 || this.arena.intact(e.replyLap, e.replyOffset))) return e;
-    this.remove(e);
+    if (e !== undefined && e.matches(tokenLow, tokenHigh) && (e.replyLength < 0 || this.arena.intact(e.replyLap, e.replyOffset))) return e;
+    if (e !== undefined) this.remove(e);
+    this.missPeer = peer;
+    this.missId = messageId;
     return undefined;
   }
 
@@ -126,7 +130,9 @@ export class Deduplicator implements Timed {
   }
 
   add(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number, confirmable: boolean, now: number): DedupEntry {
-    const old = this.index.find(peer, messageId);
+    // Usually find() has just missed this ID (inbound asks first): then there is nothing to replace.
+    const old = peer === this.missPeer && messageId === this.missId ? undefined : this.index.find(peer, messageId);
+    this.missPeer = undefined;
     if (old !== undefined) this.remove(old);
     // RFC 7252 §4.5 asks to remember every ID for EXCHANGE_LIFETIME; memory is bounded instead: a peer
     // that sends faster than perPeer per lifetime (it wraps its IDs) loses its oldest entries first.
@@ -160,8 +166,7 @@ export class Deduplicator implements Timed {
         e.peer.dedupCount = 0;
         e.peer.dedupOldest = undefined;
         e.peer.dedupNewest = undefined;
-        e.peer = NO_PEER;
-        e.release();
+        e.release(NO_PEER);
         e = next;
       }
       list.head = undefined;
@@ -171,6 +176,7 @@ export class Deduplicator implements Timed {
     this.arena.clear();
     this.free = undefined;
     this.freeCount = 0;
+    this.missPeer = undefined;
     this.timers.cancel(this);
   }
 
@@ -205,8 +211,7 @@ export class Deduplicator implements Timed {
     if (e.peerNext === undefined) peer.dedupNewest = e.peerPrev;
     else e.peerNext.peerPrev = e.peerPrev;
     if (e.replyLength >= 0) this.arena.release(e.replyLength);
-    e.peer = NO_PEER;
-    e.release();
+    e.release(NO_PEER);
     if (this.freeCount < FREE_LIMIT) {
       e.next = this.free;
       this.free = e;
