@@ -63,7 +63,9 @@ export async function halfLoad(ctx: BenchContext, saturation: ScenarioResult): P
     .map((p) => saturation.outcomes.find((o) => o.peer === p)?.figures)
     .find((f) => f !== undefined);
   if (ref === undefined) return undefined;
-  const rate = Math.round(ref.rps / 2);
+  // BENCH_RATE=N (diagnosis) paces at N req/s instead, to compare runs at one rate.
+  const fixed = Number(process.env.BENCH_RATE ?? '');
+  const rate = Number.isInteger(fixed) && fixed > 0 ? fixed : Math.round(ref.rps / 2);
   const q = ctx.quick;
   const r = await runLoadScenario(ctx, {
     id: 's2b-half-load',

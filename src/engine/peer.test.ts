@@ -1,8 +1,7 @@
 // Tests of peer keys (numeric IPv4), exact token keys, and the compact reusable dedup entry and peer tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { DedupEntry, Peer, PeerTable, peerKey, tokenHigh, tokenLow } from './peer.js';
+import { Peer, PeerTable, peerKey, tokenHigh, tokenLow } from './peer.js';
 
 test('peerKey: numeric for IPv4, distinct per address and port; strings otherwise', () => {
   assert.equal(peerKey({ address: '127.0.0.1', port: 5683 }), (0x7f000001 * 65536) + 5683);
@@ -30,41 +29,6 @@ test('token keys identify a token exactly (low + high)', () => {
   for (const t of tokens) seen.add(`${tokenLow(t)}/${tokenHigh(t)}`);
   assert.equal(seen.size, tokens.length);
   assert.ok(tokenLow(Buffer.alloc(8, 0xff)) < Number.MAX_SAFE_INTEGER);
-});
-
-test('a dedup entry keeps the exact token identity, message ID and kind in small integers (issue #8)', () => {
-  const peer = new Peer(1, { address: '10.0.0.1', port: 1 }, 0, () => undefined);
-  fc.assert(
-    fc.property(fc.uint8Array({ minLength: 0, maxLength: 8 }), fc.integer({ min: 0, max: 0xffff }), fc.boolean(), (bytes, mid, con) => {
-      const token = Buffer.from(bytes);
-      const e = new DedupEntry(peer).init(peer, mid, tokenLow(token), tokenHigh(token), con, 12.25);
-      assert.equal(e.tokenLow, tokenLow(token));
-      assert.equal(e.tokenHigh, tokenHigh(token));
-      assert.equal(e.messageId, mid);
-      assert.equal(e.confirmable, con);
-      assert.equal(e.createdAt, 13, 'rounded up: never expires early');
-      assert.ok(e.matches(tokenLow(token), tokenHigh(token)));
-      const other = Buffer.from(bytes.length === 0 ? [0] : bytes.map((b, i) => (i === bytes.length - 1 ? b ^ 1 : b)));
-      assert.ok(!e.matches(tokenLow(other), tokenHigh(other)), 'another token never matches');
-    }),
-  );
-});
-
-test('a released dedup entry is unlinked, forgets its reply and bumps its generation; init makes it new', () => {
-  const peer = new Peer(1, { address: '10.0.0.1', port: 1 }, 0, () => undefined);
-  const e = new DedupEntry(peer).init(peer, 7, 100, 0, true, 0);
-  assert.ok(e.linked);
-  e.replyLength = 4;
-  const generation = e.generation;
-  e.release(peer);
-  assert.ok(!e.linked);
-  assert.equal(e.replyLength, -1);
-  assert.notEqual(e.generation, generation);
-  e.init(peer, 8, 5, 1, false, 3);
-  assert.ok(e.linked);
-  assert.equal(e.messageId, 8);
-  assert.ok(!e.confirmable);
-  assert.ok(e.matches(5, 1));
 });
 
 test('PeerTable behaves as a Map and allocates nothing until written', () => {

@@ -40,94 +40,6 @@ export interface QueuedStart {
   startNow(): void;
 }
 
-const TWO_24 = 0x1000000;
-const CONFIRMABLE = 1 << 16;
-const LINKED = 1 << 17;
-
-/**
- * One received message ID remembered for deduplication (RFC 7252 §4.5). Thousands live per busy peer
- * for EXCHANGE_LIFETIME and one is made per request, so entries are pooled by the deduplicator (no
- * object per request outlives a young-generation GC) and kept small: every number a small integer,
- * the token identity split in 24-bit parts, flags packed beside its high bytes, the creation time in
- * whole milliseconds, the reply a span of the deduplicator's reply arena (no Buffer, no string).
- */
-export class DedupEntry {
-  peer: Peer;
-  messageId = 0;
-  createdAt = 0;
-  /** Bumped on every release: a holder of a recycled entry (a late reply) sees the change. */
-  generation = 0;
-  prev: DedupEntry | undefined = undefined;
-  next: DedupEntry | undefined = undefined;
-  /** The peer's own oldest-first list, so its cap evicts in O(1). */
-  peerPrev: DedupEntry | undefined = undefined;
-  peerNext: DedupEntry | undefined = undefined;
-  /** The reply's span in the reply arena; replyLength -1 = nothing to replay yet. */
-  replyLap = 0;
-  replyOffset = 0;
-  replyLength = -1;
-  /** tokenLow in two parts below 2^24 and 2^28. */
-  private tokenA = 0;
-  private tokenB = 0;
-  /** tokenHigh (< 2^16) | CONFIRMABLE | LINKED. */
-  private bits = 0;
-
-  constructor(peer: Peer) {
-    this.peer = peer;
-  }
-
-  /** Makes this (new or recycled) entry the record of one received message. */
-  init(peer: Peer, messageId: number, tokenLow: number, tokenHigh: number, confirmable: boolean, createdAt: number): this {
-    this.peer = peer;
-    this.messageId = messageId;
-    // Rounding up never expires an entry early.
-    this.createdAt = Math.ceil(createdAt);
-    // `| 0` (both parts are below 2^31): a `%` of a double would be stored as a boxed double.
-    this.tokenA = tokenLow % TWO_24 | 0;
-    this.tokenB = Math.floor(tokenLow / TWO_24) | 0;
-    this.bits = tokenHigh | (confirmable ? CONFIRMABLE : 0) | LINKED;
-    this.replyLength = -1;
-    return this;
-  }
-
-  get tokenLow(): number {
-    return this.tokenB * TWO_24 + this.tokenA;
-  }
-
-  get tokenHigh(): number {
-    return this.bits & 0xffff;
-  }
-
-  get confirmable(): boolean {
-    return (this.bits & CONFIRMABLE) !== 0;
-  }
-
-  /** Still in the deduplicator (not expired, evicted or replaced). */
-  get linked(): boolean {
-    return (this.bits & LINKED) !== 0;
-  }
-
-  /** The same token (see tokenLow/tokenHigh)? */
-  matches(tokenLow: number, tokenHigh: number): boolean {
-    return this.tokenA === (tokenLow % TWO_24 | 0) && this.tokenB === (Math.floor(tokenLow / TWO_24) | 0) && (this.bits & 0xffff) === tokenHigh;
-  }
-
-  /**
-   * Out of the deduplicator: no longer linked, reply forgotten, generation bumped (ready for reuse);
-   * `placeholder` takes the peer's place so a pooled entry pins no real peer.
-   */
-  release(placeholder: Peer): void {
-    this.peer = placeholder;
-    this.bits &= ~LINKED;
-    this.generation = (this.generation + 1) & 0x3fffffff;
-    this.replyLength = -1;
-    this.prev = undefined;
-    this.next = undefined;
-    this.peerPrev = undefined;
-    this.peerNext = undefined;
-  }
-}
-
 const NO_ENTRIES: ReadonlyMap<unknown, unknown> = new Map<unknown, unknown>();
 
 /**
@@ -191,8 +103,9 @@ export class Peer implements Timed {
   readonly serial: number;
   /** Received messages remembered for this peer (RFC 7252 §4.5), oldest first. */
   dedupCount = 0;
-  dedupOldest: DedupEntry | undefined = undefined;
-  dedupNewest: DedupEntry | undefined = undefined;
+  /** Slots of the deduplicator's store (messaging/dedup-store.ts); -1 = none. */
+  dedupOldest = -1;
+  dedupNewest = -1;
   // Tables made on first use (see the getters): a client that only logged in needs none of these.
   private transmissionTable: PeerTable<number, PendingCon> | undefined = undefined;
   private tokenTable: PeerTable<number, TokenHolder> | undefined = undefined;

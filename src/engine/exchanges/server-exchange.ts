@@ -6,7 +6,7 @@ import type { ObserverOptions, OutgoingResponse, ServerExchange, ServerObserver 
 import { Transmission, type TransmissionOwner } from '../messaging/transmission.js';
 import { observeValue, withObserve, withoutObserve } from '../observe/observe-option.js';
 import { RequestKeepingObserver, ServerObserverImpl, type ObserverEnd } from '../observe/server-observer.js';
-import type { DedupEntry, Peer } from '../peer.js';
+import type { Peer } from '../peer.js';
 import type { Timed } from '../timer-queue.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -28,10 +28,11 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     private readonly peer: Peer,
     readonly request: Message,
     readonly from: PeerAddress,
-    private readonly entry: DedupEntry | undefined,
+    /** The request's dedup slot, or -1 (not remembered, e.g. a local request). */
+    private readonly entry: number,
   ) {
     // The entry may be recycled for another message before this exchange replies: see setReply().
-    this.entryGeneration = entry === undefined ? 0 : entry.generation;
+    this.entryGeneration = entry < 0 ? 0 : core.dedup.generationOf(entry);
     const code = request.code;
     this.observeRequested = (code === Code.GET || code === Code.FETCH) && observeValue(request) === 0;
     core.counters.serverExchanges++;
@@ -59,7 +60,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     this.core.timers.cancel(this);
     // RFC 7252 §5.2.2: the empty ACK; duplicates of the request get it again (§4.5).
     const ack = encode({ type: MessageType.ACK, code: 0, messageId: this.request.messageId, token: EMPTY, options: [], payload: EMPTY });
-    if (this.entry !== undefined) this.core.dedup.setReply(this.entry, this.entryGeneration, ack);
+    if (this.entry >= 0) this.core.dedup.setReply(this.entry, this.entryGeneration, ack);
     this.core.sendDatagram(this.peer, ack);
   }
 
@@ -94,7 +95,7 @@ export class ServerExchangeImpl implements ServerExchange, Timed, TransmissionOw
     if (request.type === MessageType.CON && wasWaiting) {
       // RFC 7252 §5.2.1: piggybacked in the ACK, same message ID and token; replayed for duplicates.
       const datagram = encode({ type: MessageType.ACK, code: response.code, messageId: request.messageId, token: request.token, options, payload });
-      if (this.entry !== undefined) this.core.dedup.setReply(this.entry, this.entryGeneration, datagram);
+      if (this.entry >= 0) this.core.dedup.setReply(this.entry, this.entryGeneration, datagram);
       core.sendDatagram(this.peer, datagram);
       observer?.confirmedNow();
       return;

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DedupEntry, Peer } from '../peer.js';
+import { Peer } from '../peer.js';
 import { DedupIndex } from './dedup-index.js';
+import { DedupStore, NONE } from './dedup-store.js';
 
 const peers = Array.from({ length: 6 }, (_, i) => new Peer(i, { address: `10.0.0.${i}`, port: 1 }, 0, () => undefined));
 
@@ -12,27 +13,29 @@ test('the index agrees with a Map under any sequence of inserts and deletes', ()
     fc.property(
       fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 4000 }),
       (ops) => {
-        const index = new DedupIndex();
-        const model = new Map<string, DedupEntry>();
+        const store = new DedupStore(4096);
+        const index = new DedupIndex(store);
+        const model = new Map<string, number>();
         for (const [add, pi, mid] of ops) {
           const peer = peers[pi] as Peer;
           const key = `${pi}/${mid}`;
           const had = model.get(key);
           if (add && had === undefined) {
-            const e = new DedupEntry(peer).init(peer, mid, 0, 0, true, 0);
-            index.insert(e);
-            model.set(key, e);
+            const s = store.take(peer, mid, 0, 0, true, 0);
+            index.insert(s);
+            model.set(key, s);
           } else if (!add && had !== undefined) {
             index.delete(had);
+            store.release(had);
             model.delete(key);
           }
         }
         assert.equal(index.size, model.size);
         assert.ok(index.size * 2 <= index.capacity, 'at most half full');
         for (let pi = 0; pi < peers.length; pi++) {
-          for (let mid = 0; mid <= 3000; mid += 7) assert.equal(index.find(peers[pi] as Peer, mid), model.get(`${pi}/${mid}`));
+          for (let mid = 0; mid <= 3000; mid += 7) assert.equal(index.find(peers[pi] as Peer, mid), model.get(`${pi}/${mid}`) ?? NONE);
         }
-        for (const e of model.values()) assert.equal(index.find(e.peer, e.messageId), e);
+        for (const s of model.values()) assert.equal(index.find(store.peer[s] as Peer, store.messageId[s] as number), s);
       },
     ),
     { numRuns: 40 },
@@ -40,18 +43,19 @@ test('the index agrees with a Map under any sequence of inserts and deletes', ()
 });
 
 test('the same message ID of two peers are two entries; clear empties the table', () => {
-  const index = new DedupIndex();
+  const store = new DedupStore(4096);
+  const index = new DedupIndex(store);
   const [a, b] = [peers[0] as Peer, peers[1] as Peer];
-  const ea = new DedupEntry(a).init(a, 42, 0, 0, true, 0);
-  const eb = new DedupEntry(b).init(b, 42, 0, 0, true, 0);
-  index.insert(ea);
-  index.insert(eb);
-  assert.equal(index.find(a, 42), ea);
-  assert.equal(index.find(b, 42), eb);
-  index.delete(ea);
-  assert.equal(index.find(a, 42), undefined);
-  assert.equal(index.find(b, 42), eb);
+  const sa = store.take(a, 42, 0, 0, true, 0);
+  const sb = store.take(b, 42, 0, 0, true, 0);
+  index.insert(sa);
+  index.insert(sb);
+  assert.equal(index.find(a, 42), sa);
+  assert.equal(index.find(b, 42), sb);
+  index.delete(sa);
+  assert.equal(index.find(a, 42), NONE);
+  assert.equal(index.find(b, 42), sb);
   index.clear();
   assert.equal(index.size, 0);
-  assert.equal(index.find(b, 42), undefined);
+  assert.equal(index.find(b, 42), NONE);
 });

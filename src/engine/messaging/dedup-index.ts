@@ -1,83 +1,84 @@
-// Dedup index: (peer, message ID) -> remembered entry, an open-addressing table that allocates nothing per entry.
-import type { DedupEntry, Peer } from '../peer.js';
-
-const MIN_CAPACITY = 1024;
+// Dedup index: (peer, message ID) -> slot of the dedup store, an open-addressing table of slot numbers.
+import type { Peer } from '../peer.js';
+import { NONE, type DedupStore } from './dedup-store.js';
 
 /**
- * Linear probing over one array of entry references, at most half full, with backward-shift deletion
- * (no tombstones, so lookups stay short however many entries come and go). Unlike a Map keyed by
- * serial * 65536 + ID, no key is boxed once serials pass 2^14, and no hash table is rebuilt to shed
- * deleted entries: adding and removing an entry writes one or a few slots and allocates nothing.
+ * Linear probing over one Int32Array, at most half full (it has twice the store's slots, rounded up to
+ * a power of two, from the start: zero pages cost nothing until written, and no resize ever rehashes
+ * in the middle of a load), with backward-shift deletion (no tombstones, so lookups stay short however
+ * many entries come and go). A cell holds slot + 1; 0 is empty, so the table needs no fill. Unlike a
+ * Map keyed by serial * 65536 + ID, no key is boxed once serials pass 2^14, no hash table is rebuilt to
+ * shed deleted entries, and the GC has nothing to trace.
  */
 export class DedupIndex {
-  private slots: (DedupEntry | undefined)[] = new Array<DedupEntry | undefined>(MIN_CAPACITY).fill(undefined);
-  private mask = MIN_CAPACITY - 1;
+  private readonly cells: Int32Array;
+  private readonly mask: number;
   size = 0;
 
-  get capacity(): number {
-    return this.slots.length;
+  constructor(private readonly store: DedupStore) {
+    let n = 1024;
+    while (n < store.capacity * 2) n *= 2;
+    this.cells = new Int32Array(n);
+    this.mask = n - 1;
   }
 
-  find(peer: Peer, messageId: number): DedupEntry | undefined {
-    const slots = this.slots;
+  get capacity(): number {
+    return this.cells.length;
+  }
+
+  /** The slot of (peer, message ID), or NONE. */
+  find(peer: Peer, messageId: number): number {
+    const cells = this.cells;
+    const { messageId: ids, peer: peers } = this.store;
     for (let i = this.home(peer.serial, messageId); ; i = (i + 1) & this.mask) {
-      const e = slots[i];
-      if (e === undefined || (e.messageId === messageId && e.peer === peer)) return e;
+      const s = (cells[i] as number) - 1;
+      if (s === NONE || (ids[s] === messageId && peers[s] === peer)) return s;
     }
   }
 
-  /** Adds an entry whose (peer, message ID) is not in the table. */
-  insert(entry: DedupEntry): void {
-    if ((this.size + 1) * 2 > this.slots.length) this.resize(this.slots.length * 2);
-    this.place(entry);
+  /** Adds a slot whose (peer, message ID) is not in the table. */
+  insert(slot: number): void {
+    const cells = this.cells;
+    let i = this.homeOf(slot);
+    while (cells[i] !== 0) i = (i + 1) & this.mask;
+    cells[i] = slot + 1;
     this.size++;
   }
 
-  /** Removes an entry that is in the table. */
-  delete(entry: DedupEntry): void {
-    const slots = this.slots;
+  /** Removes a slot that is in the table. */
+  delete(slot: number): void {
+    const cells = this.cells;
     const mask = this.mask;
-    let hole = this.home(entry.peer.serial, entry.messageId);
-    while (slots[hole] !== entry) {
-      if (slots[hole] === undefined) return;
+    let hole = this.homeOf(slot);
+    while (cells[hole] !== slot + 1) {
+      if (cells[hole] === 0) return;
       hole = (hole + 1) & mask;
     }
-    // Backward shift: pull later entries of the run into the hole unless their home lies after it.
+    // Backward shift: pull later slots of the run into the hole unless their home lies after it.
     for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
-      const e = slots[j];
-      if (e === undefined) break;
-      const h = this.home(e.peer.serial, e.messageId);
+      const c = cells[j] as number;
+      if (c === 0) break;
+      const h = this.homeOf(c - 1);
       const stays = hole <= j ? hole < h && h <= j : hole < h || h <= j;
       if (!stays) {
-        slots[hole] = e;
+        cells[hole] = c;
         hole = j;
       }
     }
-    slots[hole] = undefined;
+    cells[hole] = 0;
     this.size--;
   }
 
   clear(): void {
-    this.slots = new Array<DedupEntry | undefined>(MIN_CAPACITY).fill(undefined);
-    this.mask = MIN_CAPACITY - 1;
+    this.cells.fill(0);
     this.size = 0;
   }
 
-  private place(entry: DedupEntry): void {
-    const slots = this.slots;
-    let i = this.home(entry.peer.serial, entry.messageId);
-    while (slots[i] !== undefined) i = (i + 1) & this.mask;
-    slots[i] = entry;
+  private homeOf(slot: number): number {
+    return this.home((this.store.peer[slot] as Peer).serial, this.store.messageId[slot] as number);
   }
 
-  private resize(capacity: number): void {
-    const old = this.slots;
-    this.slots = new Array<DedupEntry | undefined>(capacity).fill(undefined);
-    this.mask = capacity - 1;
-    for (const e of old) if (e !== undefined) this.place(e);
-  }
-
-  /** A well-mixed slot for (serial, ID): serials are sequential and IDs too, so both are scrambled. */
+  /** A well-mixed cell for (serial, ID): serials are sequential and IDs too, so both are scrambled. */
   private home(serial: number, messageId: number): number {
     let h = Math.imul(serial | 0, 0x9e3779b1) ^ messageId;
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);

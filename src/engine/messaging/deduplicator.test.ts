@@ -5,6 +5,7 @@ import { FakeClock } from '../../../test/support/fake-clock.js';
 import { Peer } from '../peer.js';
 import { TimerQueue } from '../timer-queue.js';
 import { Deduplicator } from './deduplicator.js';
+import { NONE } from './dedup-store.js';
 
 function setup(perPeer: number, total: number) {
   const clock = new FakeClock();
@@ -19,9 +20,9 @@ test('find matches ID and token; another token drops the old entry', () => {
   const { dedup, peer } = setup(10, 10);
   const p = peer(1);
   dedup.add(p, 7, 100, 0, true, 0);
-  assert.ok(dedup.find(p, 7, 100, 0));
-  assert.equal(dedup.find(p, 7, 101, 0), undefined);
-  assert.equal(dedup.find(p, 7, 100, 0), undefined, 'the old entry is gone');
+  assert.notEqual(dedup.find(p, 7, 100, 0), NONE);
+  assert.equal(dedup.find(p, 7, 101, 0), NONE);
+  assert.equal(dedup.find(p, 7, 100, 0), NONE, 'the old entry is gone');
   assert.equal(dedup.size, 0);
 });
 
@@ -65,26 +66,27 @@ test('one peer wrapping the 16-bit message ID space keeps at most perPeer entrie
   for (let wrap = 0; wrap < 3; wrap++) {
     for (let mid = 0; mid < 0x10000; mid++) {
       const e = dedup.add(p, mid, ++token, 0, true, 1);
-      dedup.setReply(e, e.generation, Buffer.from([0x60, 0x45, mid >> 8, mid & 255]));
+      dedup.setReply(e, dedup.generationOf(e), Buffer.from([0x60, 0x45, mid >> 8, mid & 255]));
     }
     assert.equal(p.dedupCount, 4096, `after wrap ${wrap + 1}`);
     assert.equal(dedup.size, 4097, 'the one table holds this peer at its cap plus the other peer');
     assert.deepEqual(dedup.messageIdsOf(p).slice(0, 2), [0x10000 - 4096, 0x10000 - 4095], 'the newest are kept, oldest first');
   }
   const newest = dedup.find(p, 0xffff, token, 0);
-  assert.ok(newest);
+  assert.notEqual(newest, NONE);
   assert.deepEqual(dedup.replyOf(newest), Buffer.from([0x60, 0x45, 0xff, 0xff]), 'a duplicate of the newest still gets its reply');
   assert.ok(dedup.replyBytes <= 64 * 1024, `the replies of 4,097 live entries fit a small arena (${dedup.replyBytes} B)`);
-  assert.equal(dedup.find(p, 0, token - 0xffff, 0), undefined, 'an evicted ID is a new message again');
-  assert.ok(dedup.find(other, 1, 5, 0), 'another peer with the same message ID is not confused');
+  assert.equal(dedup.find(p, 0, token - 0xffff, 0), NONE, 'an evicted ID is a new message again');
+  assert.notEqual(dedup.find(other, 1, 5, 0), NONE, 'another peer with the same message ID is not confused');
 });
 
 test('expired and evicted entries are reused: a steady stream allocates no entry per message', () => {
   const { dedup, peer } = setup(4, 100);
   const p = peer(1);
-  const seen = new Set<object>();
+  const seen = new Set<number>();
   for (let mid = 0; mid < 1000; mid++) seen.add(dedup.add(p, mid, mid, 0, true, 0));
-  assert.ok(seen.size <= 5, `${seen.size} entry objects for 1,000 messages`);
+  assert.ok(seen.size <= 5, `${seen.size} slots for 1,000 messages`);
+  assert.ok(dedup.slotsUsed <= 5, `${dedup.slotsUsed} slots ever used`);
   assert.deepEqual(dedup.messageIdsOf(p), [996, 997, 998, 999]);
 });
 
@@ -92,12 +94,12 @@ test('a late reply for a recycled entry is ignored (generation check)', () => {
   const { dedup, peer } = setup(1, 10);
   const p = peer(1);
   const e = dedup.add(p, 1, 1, 0, true, 0);
-  const generation = e.generation;
+  const generation = dedup.generationOf(e);
   const again = dedup.add(p, 2, 2, 0, true, 0);
   assert.equal(again, e, 'the cap released entry 1 and message 2 reused it');
   dedup.setReply(e, generation, Buffer.from('late reply of message 1'));
   assert.equal(dedup.replyOf(again), undefined, 'message 2 has no reply yet');
-  dedup.setReply(again, again.generation, Buffer.from('reply 2'));
+  dedup.setReply(again, dedup.generationOf(again), Buffer.from('reply 2'));
   assert.deepEqual(dedup.replyOf(again), Buffer.from('reply 2'));
 });
 
@@ -109,14 +111,14 @@ test('a reply the arena wrote over is forgotten with its entry: the duplicate co
   for (let mid = 0; mid < 100; mid++) {
     for (const p of ps) {
       const e = dedup.add(p, mid, mid, 0, true, 0);
-      dedup.setReply(e, e.generation, big);
+      dedup.setReply(e, dedup.generationOf(e), big);
     }
   }
   const newest = dedup.find(ps[2] as Peer, 99, 99, 0);
-  assert.ok(newest);
+  assert.notEqual(newest, NONE);
   assert.deepEqual(dedup.replyOf(newest), big, 'recent replies are intact');
   let forgotten = 0;
-  for (let mid = 67; mid < 100; mid++) if (dedup.find(ps[0] as Peer, mid, mid, 0) === undefined) forgotten++;
+  for (let mid = 67; mid < 100; mid++) if (dedup.find(ps[0] as Peer, mid, mid, 0) === NONE) forgotten++;
   assert.ok(forgotten > 0, 'some older replies were written over, and their entries went with them');
   assert.ok(dedup.replyBytes <= 64 * 1024);
 });

@@ -18,7 +18,8 @@ import { engineEvents } from '../events.js';
 import type { RequestHandler, ServeOptions } from '../endpoint-types.js';
 import { ServerExchangeImpl } from '../exchanges/server-exchange.js';
 import { observeValue } from '../observe/observe-option.js';
-import { tokenHigh, tokenLow, type DedupEntry, type Peer } from '../peer.js';
+import { tokenHigh, tokenLow, type Peer } from '../peer.js';
+import { NONE } from './dedup-store.js';
 
 /** What the inbound path needs from the endpoint. */
 export interface InboundHost extends Core {
@@ -98,7 +99,7 @@ export class Inbound {
     const high = tokenHigh(m.token);
     // RFC 7252 §4.5: a duplicate CON gets the same ACK/response again; a duplicate NON is ignored.
     const earlier = host.dedup.find(peer, m.messageId, low, high);
-    if (earlier !== undefined) {
+    if (earlier !== NONE) {
       this.duplicate(peer, m.messageId, con ? host.dedup.replyOf(earlier) : undefined);
       return;
     }
@@ -108,7 +109,7 @@ export class Inbound {
       // Not a server: RFC 7252 §4.2 rejects a CON it cannot process with RST.
       if (con) {
         const rst = emptyMessage(MessageType.RST, m.messageId);
-        host.dedup.setReply(entry, entry.generation, rst);
+        host.dedup.setReply(entry, host.dedup.generationOf(entry), rst);
         host.sendDatagram(peer, rst);
       }
       return;
@@ -147,7 +148,7 @@ export class Inbound {
     const low = tokenLow(m.token);
     const high = tokenHigh(m.token);
     const earlier = host.dedup.find(peer, m.messageId, low, high);
-    if (earlier !== undefined) {
+    if (earlier !== NONE) {
       this.duplicate(peer, m.messageId, con ? host.dedup.replyOf(earlier) : undefined);
       return;
     }
@@ -162,7 +163,7 @@ export class Inbound {
     if (con) {
       // RFC 7252 §5.2.2: the client ACKs a CON (separate) response; duplicates get the same ACK.
       const ack = emptyMessage(MessageType.ACK, m.messageId);
-      host.dedup.setReply(entry, entry.generation, ack);
+      host.dedup.setReply(entry, host.dedup.generationOf(entry), ack);
       host.sendDatagram(peer, ack);
     }
     holder.responseReceived(m);
@@ -198,7 +199,7 @@ export class Inbound {
    * RFC 7252 §5.4.1: an unrecognized critical option in a CON request gets 4.02 Bad Option
    * (piggybacked); in a NON request the message is rejected (RST, §4.3).
    */
-  private badOption(m: Message, peer: Peer, entry: DedupEntry, option: number): void {
+  private badOption(m: Message, peer: Peer, entry: number, option: number): void {
     if (m.type !== MessageType.CON) {
       this.host.sendDatagram(peer, emptyMessage(MessageType.RST, m.messageId));
       return;
@@ -211,7 +212,7 @@ export class Inbound {
       options: [],
       payload: Buffer.from(`unrecognized critical option ${option}`),
     });
-    this.host.dedup.setReply(entry, entry.generation, reply);
+    this.host.dedup.setReply(entry, this.host.dedup.generationOf(entry), reply);
     this.host.sendDatagram(peer, reply);
   }
 }
