@@ -2,15 +2,16 @@
 // Prints {"port":P} once listening; stdin "mem" prints memory; stdin EOF closes the gateway and exits.
 // The gateway is the compiled build in dist/ (what `npm start` and `node dist/cli/main.js` run), not the
 // sources through tsx; proxy.bench.ts builds it first.
-// Usage: node --expose-gc --import tsx bench/proxy/gateway-child.ts CONFIG.json
+// Usage (from the repository root, which is the working directory): node --expose-gc
+// .bench-build/gateway-child.js CONFIG.json (transpiled by node-children.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as App from '../../src/app/index.js';
 import type * as Config from '../../src/config/index.js';
 import { attachControl } from './child-control.js';
-import { repoRoot } from './peers.js';
 
+const repoRoot = process.cwd();
 const built = (folder: string): string => {
   const file = join(repoRoot, 'dist', folder, 'index.js');
   if (!existsSync(file)) {

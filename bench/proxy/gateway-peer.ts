@@ -9,6 +9,7 @@ import { createDnsZone, startDnsServer } from '../../src/simulator/index.js';
 import { DEFAULT_AUDIENCE, createTokenService, parseAccounts } from '../../src/token-service/index.js';
 import type { CTools } from './c-tools.js';
 import { spawnChild } from './child-process.js';
+import { nodeChild } from './node-children.js';
 import { nodeMemory, repoRoot } from './peers.js';
 import type { Device, Peer } from './peers.js';
 
@@ -78,7 +79,7 @@ export async function startOurs(o: OursStart): Promise<Peer> {
     // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run;
     // BENCH_TRACE=1 writes every datagram it sends and receives to TRACE_FILE (datagram-trace.ts).
     const extra = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', 'gateway-child.ts'), configFile];
+    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', nodeChild('gateway-child'), configFile];
     const child = spawnChild('ours', process.execPath, args, { core: o.core, cwd: repoRoot });
     let port: number;
     try {

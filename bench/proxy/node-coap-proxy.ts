@@ -2,7 +2,7 @@
 //
 // Requests with a Proxy-Uri are relayed by node-coap itself (it keeps the client's message ID and token
 // upstream); anything else gets 4.04 from the handler below. Prints {"port":P} once listening; stdin
-// "mem" prints memory; stdin EOF exits. Usage: node --import tsx node-coap-proxy.ts [--host H] [--port P]
+// "mem" prints memory; stdin EOF exits. Usage: node .bench-build/node-coap-proxy.js [--host H] [--port P]
 import { createServer } from 'coap';
 import { attachControl } from './child-control.js';
 

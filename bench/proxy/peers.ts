@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './child-process.js';
+import { nodeChild, type NodeChild } from './node-children.js';
 import type { Child } from './child-process.js';
 import { rssBytes } from './proc-stats.js';
 
@@ -57,10 +58,10 @@ export async function nodeMemory(child: Child): Promise<PeerMemory> {
   return { rss: r.mem.rss, heapUsed: r.mem.heapUsed };
 }
 
-async function startNodePeer(name: PeerName, script: string, core: number | undefined): Promise<Peer> {
+async function startNodePeer(name: PeerName, script: NodeChild, core: number | undefined): Promise<Peer> {
   // BENCH_PEER_NODE_FLAGS='--cpu-prof --cpu-prof-dir=DIR' profiles the raw relay / node-coap children.
   const extra = (process.env.BENCH_PEER_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const args = [...extra, '--expose-gc', '--import', 'tsx', join(repoRoot, 'bench', 'proxy', script), '--host', '127.0.0.1', '--port', '0'];
+  const args = [...extra, '--expose-gc', nodeChild(script), '--host', '127.0.0.1', '--port', '0'];
   const child = spawnChild(name, process.execPath, args, core === undefined ? { cwd: repoRoot } : { core, cwd: repoRoot });
   const { port } = await child.nextJson<{ port: number }>(30_000);
   return {
@@ -74,8 +75,8 @@ async function startNodePeer(name: PeerName, script: string, core: number | unde
   };
 }
 
-export const startRawRelay = (core?: number): Promise<Peer> => startNodePeer('raw-relay', 'raw-relay.ts', core);
-export const startNodeCoap = (core?: number): Promise<Peer> => startNodePeer('node-coap', 'node-coap-proxy.ts', core);
+export const startRawRelay = (core?: number): Promise<Peer> => startNodePeer('raw-relay', 'raw-relay', core);
+export const startNodeCoap = (core?: number): Promise<Peer> => startNodePeer('node-coap', 'node-coap-proxy', core);
 
 /** A UDP port that was free a moment ago (libcoap cannot be told to pick one and report it). */
 export function freeUdpPort(): Promise<number> {

@@ -6,7 +6,7 @@
 // (more than 65,536 exchanges in flight would overwrite the oldest: far above what the bench runs).
 // A separate CON response is ACKed to the origin here and sent on to the client as a CON of our own
 // (RFC 7252 §5.2.2), whose ACK is dropped. Prints {"port":P} once listening; stdin "mem" prints memory;
-// stdin EOF exits. Usage: node --import tsx raw-relay.ts [--host 127.0.0.1] [--port 0]
+// stdin EOF exits. Usage: node .bench-build/raw-relay.js [--host 127.0.0.1] [--port 0] (node-children.ts)
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo } from 'node:dgram';
 import { attachControl } from './child-control.js';
