@@ -2,6 +2,7 @@
 import type { Message } from '../coap/index.js';
 import type { PeerAddress } from '../transport/index.js';
 import type { RequestErrorKind } from './request-error.js';
+import { NumberTable } from './number-table.js';
 import type { Timed } from './timer-queue.js';
 
 /** A CON we sent that waits for its ACK or RST, keyed by message ID (RFC 7252 §4.2). */
@@ -43,7 +44,7 @@ export interface QueuedStart {
 const NO_ENTRIES: ReadonlyMap<unknown, unknown> = new Map<unknown, unknown>();
 
 /**
- * A peer's table (message ID or token -> waiter), its Map allocated on first write: most peers (a
+ * A peer's table keyed by string (observer tokens), its Map allocated on first write: most peers (a
  * login, one request, a subscriber) use few of their tables, and an empty Map costs ~180 bytes.
  */
 export class PeerTable<K, V> {
@@ -107,9 +108,9 @@ export class Peer implements Timed {
   dedupOldest = -1;
   dedupNewest = -1;
   // Tables made on first use (see the getters): a client that only logged in needs none of these.
-  private transmissionTable: PeerTable<number, PendingCon> | undefined = undefined;
-  private tokenTable: PeerTable<number, TokenHolder> | undefined = undefined;
-  private nonSentTable: PeerTable<number, ResetTarget> | undefined = undefined;
+  private transmissionTable: NumberTable<PendingCon> | undefined = undefined;
+  private tokenTable: NumberTable<TokenHolder> | undefined = undefined;
+  private nonSentTable: NumberTable<ResetTarget> | undefined = undefined;
   private observerTable: PeerTable<string, ObserverSlot> | undefined = undefined;
   private startQueue: QueuedStart[] | undefined = undefined;
 
@@ -137,18 +138,18 @@ export class Peer implements Timed {
   }
 
   /** Our CONs awaiting ACK or RST, by message ID (RFC 7252 §4.2). */
-  get transmissions(): PeerTable<number, PendingCon> {
-    return (this.transmissionTable ??= new PeerTable());
+  get transmissions(): NumberTable<PendingCon> {
+    return (this.transmissionTable ??= new NumberTable());
   }
 
   /** Our requests awaiting responses, by tokenLow (RFC 7252 §5.3.2). */
-  get tokens(): PeerTable<number, TokenHolder> {
-    return (this.tokenTable ??= new PeerTable());
+  get tokens(): NumberTable<TokenHolder> {
+    return (this.tokenTable ??= new NumberTable());
   }
 
   /** Our NONs an RST may refer to, by message ID (RFC 7252 §4.3). */
-  get nonSent(): PeerTable<number, ResetTarget> {
-    return (this.nonSentTable ??= new PeerTable());
+  get nonSent(): NumberTable<ResetTarget> {
+    return (this.nonSentTable ??= new NumberTable());
   }
 
   /** Server-side observers by token (RFC 7641 §4.1). */

@@ -9,14 +9,24 @@ export type Forward = (request: UpstreamRequest) => Promise<ResponseParts>;
 /** RFC 7252 §5.8 / RFC 8132: the methods that change the target (its stored responses become stale). */
 const UNSAFE: ReadonlySet<number> = new Set([Code.POST, Code.PUT, Code.DELETE, Code.PATCH, Code.IPATCH]);
 
+/** Finished keys kept before one pass forgets them all (see inFlight). */
+const FORGET_AT = 1024;
+
 export class CacheStage {
-  private readonly inFlight = new Map<string, Promise<ResponseParts>>();
+  /**
+   * Fetches in flight by coalescing key; null once finished. A finished key is not deleted at once:
+   * deleting from a long-lived Map that swings between empty and a few entries rebuilds its table
+   * every few requests, in old space (see engine/number-table.ts). Overwriting a key reuses its entry;
+   * the finished keys are forgotten together when there are FORGET_AT of them beyond the live ones.
+   */
+  private readonly inFlight = new Map<string, Promise<ResponseParts> | null>();
+  private pending = 0;
 
   constructor(private readonly cache: ResponseCache | undefined) {}
 
   /** Upstream fetches other requests are waiting on (leak checks). */
   get coalescing(): number {
-    return this.inFlight.size;
+    return this.pending;
   }
 
   /**
@@ -35,10 +45,11 @@ export class CacheStage {
     // Mesh bandwidth is scarce: identical GETs in flight share one upstream request.
     const coalesceKey = clientEtags.length === 0 ? key : `${key}|etag=${clientEtags.map((t) => t.toString('hex')).join(',')}`;
     const pending = this.inFlight.get(coalesceKey);
-    if (pending !== undefined) return pending;
-    // fetch() runs up to its first await before returning, so the entry is set before it can be deleted.
+    if (pending !== undefined && pending !== null) return pending;
+    // fetch() runs up to its first await before returning, so the entry is set before it is finished.
     const fetch = this.fetch(cache, request, key, uri, clientEtags, forward, coalesceKey);
     this.inFlight.set(coalesceKey, fetch);
+    this.pending++;
     return fetch;
   }
 
@@ -74,8 +85,15 @@ export class CacheStage {
       if (response.code === Code.CONTENT) cache.store(key, uri, response);
       return response;
     } finally {
-      this.inFlight.delete(coalesceKey);
+      this.finished(coalesceKey);
     }
+  }
+
+  private finished(coalesceKey: string): void {
+    this.inFlight.set(coalesceKey, null);
+    this.pending--;
+    if (this.inFlight.size - this.pending < FORGET_AT) return;
+    for (const [k, v] of this.inFlight) if (v === null) this.inFlight.delete(k);
   }
 }
 

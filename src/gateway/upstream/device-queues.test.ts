@@ -77,3 +77,28 @@ test('tryAcquire takes a free place at once, never jumps the queue, and refuses 
   q.close();
   assert.equal(q.tryAcquire('d'), undefined, 'closed queues give no slot');
 });
+
+test('an idle device keeps its state for reuse and is forgotten by a sweep after 10-20 s unused', () => {
+  const clock = new FakeClock();
+  const q = new DeviceQueues(clock, 2, 2);
+  for (let i = 0; i < 100; i++) q.tryAcquire('busy')?.release();
+  assert.equal(q.retained, 1, 'one state for a device whose load comes and goes');
+  assert.deepEqual(q.stats(), { devices: 0, active: 0, waiting: 0 });
+  q.tryAcquire('other')?.release();
+  clock.advance(10_000);
+  // A new device runs the sweep once it is due: both were used in the last period, so both stay.
+  q.tryAcquire('third')?.release();
+  assert.equal(q.retained, 3);
+  clock.advance(5_000);
+  q.tryAcquire('busy')?.release(); // used again in this period
+  clock.advance(5_000);
+  const held = q.tryAcquire('fourth'); // sweep: 'other' was not used since the last one
+  assert.equal(q.retained, 3, 'busy, third (new in the last period) and fourth');
+  clock.advance(10_000);
+  q.tryAcquire('fifth')?.release(); // sweep: busy and third unused since; fourth is busy
+  assert.equal(q.retained, 2);
+  assert.deepEqual(q.stats(), { devices: 1, active: 1, waiting: 0 });
+  held?.release();
+  q.close();
+  assert.equal(q.retained, 0);
+});

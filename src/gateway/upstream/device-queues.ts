@@ -32,7 +32,16 @@ interface Waiter {
 interface DeviceState {
   active: number;
   readonly waiting: Waiter[];
+  /** Asked for since the last sweep. */
+  used: boolean;
 }
+
+/**
+ * How long an idle device's state is kept (between one and two of these). Deleting it the moment its
+ * last request ends would make the Map, which lives long, rebuild its table in old space every few
+ * requests when a device's load comes and goes (see engine/number-table.ts); one sweep does it instead.
+ */
+const IDLE_SWEEP_MS = 10_000;
 
 export interface DeviceQueueStats {
   readonly devices: number;
@@ -43,12 +52,15 @@ export interface DeviceQueueStats {
 export class DeviceQueues {
   private readonly devices = new Map<string, DeviceState>();
   private closed = false;
+  private nextSweepAt: number;
 
   constructor(
     private readonly clock: Clock,
     private readonly nstart: number,
     private readonly queueLimit: number,
-  ) {}
+  ) {
+    this.nextSweepAt = clock.now() + IDLE_SWEEP_MS;
+  }
 
   /**
    * Asks for a slot towards `device`. 'full' when NSTART requests are out and `queueLimit` wait
@@ -58,11 +70,7 @@ export class DeviceQueues {
   /** A slot at once when one is free and nobody waits for `device`; else undefined (then use acquire()). */
   tryAcquire(device: string): DeviceSlot | undefined {
     if (this.closed) return undefined;
-    let state = this.devices.get(device);
-    if (state === undefined) {
-      state = { active: 0, waiting: [] };
-      this.devices.set(device, state);
-    }
+    const state = this.stateOf(device);
     if (state.active >= this.nstart || state.waiting.length > 0) return undefined;
     state.active++;
     return new HeldSlot(this, device, state);
@@ -70,11 +78,7 @@ export class DeviceQueues {
 
   acquire(device: string, maxWaitMs: number): Result<Promise<DeviceSlot | undefined>, 'full'> {
     if (this.closed) return ok(Promise.resolve(undefined));
-    let state = this.devices.get(device);
-    if (state === undefined) {
-      state = { active: 0, waiting: [] };
-      this.devices.set(device, state);
-    }
+    const state = this.stateOf(device);
     if (state.active < this.nstart) {
       state.active++;
       return ok(Promise.resolve(this.slot(device, state)));
@@ -88,7 +92,6 @@ export class DeviceQueues {
           waiter.timer = undefined;
           const i = s.waiting.indexOf(waiter);
           if (i >= 0) s.waiting.splice(i, 1);
-          this.dropIfIdle(device, s);
           resolve(undefined);
         }, maxWaitMs);
         s.waiting.push(waiter);
@@ -101,25 +104,58 @@ export class DeviceQueues {
     return this.devices.get(device)?.waiting.length ?? 0;
   }
 
+  /** `devices`: those with requests out or waiting (idle ones kept for reuse are not counted). */
   stats(): DeviceQueueStats {
+    let devices = 0;
     let active = 0;
     let waiting = 0;
     for (const s of this.devices.values()) {
+      if (s.active === 0 && s.waiting.length === 0) continue;
+      devices++;
       active += s.active;
       waiting += s.waiting.length;
     }
-    return { devices: this.devices.size, active, waiting };
+    return { devices, active, waiting };
+  }
+
+  /** Idle states kept for reuse (tests). */
+  get retained(): number {
+    return this.devices.size;
   }
 
   /** Every waiter gets undefined; held slots may still be released. */
   close(): void {
     this.closed = true;
-    for (const [device, s] of this.devices) {
+    for (const s of this.devices.values()) {
       for (const w of s.waiting.splice(0)) {
         if (w.timer !== undefined) this.clock.clearTimer(w.timer);
         w.resolve(undefined);
       }
-      this.dropIfIdle(device, s);
+    }
+    this.devices.clear();
+  }
+
+  /** The device's state, made on first use; a new device is also when idle ones may be swept. */
+  private stateOf(device: string): DeviceState {
+    let state = this.devices.get(device);
+    if (state !== undefined) {
+      state.used = true;
+      return state;
+    }
+    this.sweepIfDue();
+    state = { active: 0, waiting: [], used: true };
+    this.devices.set(device, state);
+    return state;
+  }
+
+  /** Forgets the devices idle and not asked for since the last sweep. */
+  private sweepIfDue(): void {
+    const now = this.clock.now();
+    if (now < this.nextSweepAt) return;
+    this.nextSweepAt = now + IDLE_SWEEP_MS;
+    for (const [device, s] of this.devices) {
+      if (s.active === 0 && s.waiting.length === 0 && !s.used) this.devices.delete(device);
+      else s.used = false;
     }
   }
 
@@ -136,10 +172,5 @@ export class DeviceQueues {
       return;
     }
     state.active--;
-    this.dropIfIdle(device, state);
-  }
-
-  private dropIfIdle(device: string, state: DeviceState): void {
-    if (state.active === 0 && state.waiting.length === 0 && this.devices.get(device) === state) this.devices.delete(device);
   }
 }
