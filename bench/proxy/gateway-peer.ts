@@ -5,6 +5,7 @@
 // gateway-child.ts through startGateway (src/app), with the embedded (SQLite) session store.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../src/cli/runtime-flags.js';
 import { createDnsZone, startDnsServer } from '../../src/simulator/index.js';
 import { DEFAULT_AUDIENCE, createTokenService, parseAccounts } from '../../src/token-service/index.js';
 import type { CTools } from './c-tools.js';
@@ -79,7 +80,7 @@ export async function startOurs(o: OursStart): Promise<Peer> {
     // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run;
     // BENCH_TRACE=1 writes every datagram it sends and receives to TRACE_FILE (datagram-trace.ts).
     const extra = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', nodeChild('gateway-child'), configFile];
+    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', ...GATEWAY_NODE_FLAGS, nodeChild('gateway-child'), configFile];
     const child = spawnChild('ours', process.execPath, args, { core: o.core, cwd: repoRoot });
     let port: number;
     try {

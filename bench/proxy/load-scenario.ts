@@ -21,6 +21,12 @@ export interface LoadScenario {
   readonly load: Load;
   /** An unmeasured pass per peer first (fills caches, e.g. our DNS cache, libcoap's sessions). */
   readonly warm?: Load;
+  /**
+   * Warm passes, each with new client sockets (default 1). Two reach a steady state where clients come
+   * and go: the second pass's clients push the first's out of the peer's state (deduplication caps,
+   * idle clients), so that work, and the JIT compilation it triggers, happens before the measurement.
+   */
+  readonly warmPasses?: number;
   /** Only these peers get the warm pass (default: all). */
   readonly warmPeers?: readonly PeerName[];
   /** Per-peer load overrides (e.g. a rate derived from an earlier scenario). */
@@ -47,8 +53,10 @@ export async function runLoadScenario(ctx: BenchContext, s: LoadScenario): Promi
     for (const peer of peers) {
       if (s.warm === undefined || (s.warmPeers !== undefined && !s.warmPeers.includes(peer.name))) continue;
       try {
-        await runLoadgen(ctx.tools, { timeoutMs: s.load.timeoutMs ?? 5000, ...s.warm, dest: peer.dest, uris: s.uris(peer, devices), core: ctx.loadCore,
-          ...(peer.loginFile === undefined ? {} : { loginFile: peer.loginFile }) });
+        for (let pass = 0; pass < (s.warmPasses ?? 1); pass++) {
+          await runLoadgen(ctx.tools, { timeoutMs: s.load.timeoutMs ?? 5000, ...s.warm, dest: peer.dest, uris: s.uris(peer, devices), core: ctx.loadCore,
+            ...(peer.loginFile === undefined ? {} : { loginFile: peer.loginFile }) });
+        }
       } catch (e) {
         errors.set(peer.name, `warm-up failed: ${String(e).split('\n')[0] ?? ''}`);
       }

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `coap-gateway` command: parses argv and dispatches to one subcommand module.
 import { buildProgram } from './program.js';
 
