@@ -80,7 +80,8 @@ export async function startOurs(o: OursStart): Promise<Peer> {
     // BENCH_OURS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles our gateway during a bench run;
     // BENCH_TRACE=1 writes every datagram it sends and receives to TRACE_FILE (datagram-trace.ts).
     const extra = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-    const args = [...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), '--expose-gc', ...GATEWAY_NODE_FLAGS, nodeChild('gateway-child'), configFile];
+    // The diagnosis flags come after GATEWAY_NODE_FLAGS, so they can override them (V8: the last one wins).
+    const args = ['--expose-gc', ...GATEWAY_NODE_FLAGS, ...extra, ...(process.env.BENCH_TRACE === '1' ? ['--import', 'tsx', '--import', join(repoRoot, 'bench', 'proxy', 'datagram-trace.ts')] : []), nodeChild('gateway-child'), configFile];
     const child = spawnChild('ours', process.execPath, args, { core: o.core, cwd: repoRoot });
     let port: number;
     try {
