@@ -24,13 +24,11 @@ export class NumberTable<V> {
   private shift: number;
   private count = 0;
 
-  constructor(capacity = MIN_CAPACITY) {
-    let cap = MIN_CAPACITY;
-    while (cap < capacity) cap *= 2;
-    this.keys = doubles(cap);
-    this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.mask = cap - 1;
-    this.shift = 32 - Math.log2(cap);
+  constructor() {
+    this.keys = doubles(MIN_CAPACITY);
+    this.vals = new Array<V | undefined>(MIN_CAPACITY).fill(undefined);
+    this.mask = MIN_CAPACITY - 1;
+    this.shift = 32 - Math.log2(MIN_CAPACITY);
   }
 
   get size(): number {
@@ -94,13 +92,6 @@ export class NumberTable<V> {
   values(): V[] {
     const out: V[] = [];
     for (const v of this.vals) if (v !== undefined) out.push(v);
-    return out;
-  }
-
-  /** The keys, as a new array. */
-  keysArray(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i <= this.mask; i++) if (this.vals[i] !== undefined) out.push(this.keys[i] as number);
     return out;
   }
 
