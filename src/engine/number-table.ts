@@ -75,8 +75,7 @@ export class NumberTable<V> {
       const v = vals[j];
       if (v === undefined) break;
       const k = keys[j] as number;
-      const h = this.home(k);
-      if (i <= j ? h > i && h <= j : h > i || h <= j) continue;
+      if (staysInRun(i, j, this.home(k))) continue;
       keys[i] = k;
       vals[i] = v;
       i = j;
@@ -132,6 +131,15 @@ export class NumberTable<V> {
       if (v !== undefined) this.insertNew(oldKeys[i] as number, v);
     }
   }
+}
+
+/**
+ * Backward-shift deletion in linear probing (here and in messaging/dedup-index.ts): the entry at `j`,
+ * whose home slot is `home`, stays put when its home is cyclically within (hole, j]; otherwise it moves
+ * into the hole.
+ */
+export function staysInRun(hole: number, j: number, home: number): boolean {
+  return hole <= j ? hole < home && home <= j : hole < home || home <= j;
 }
 
 /** An array of doubles from the start, so every table's keys have one elements kind. */

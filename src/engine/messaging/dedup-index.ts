@@ -1,4 +1,5 @@
 // Dedup index: (peer, message ID) -> slot of the dedup store, an open-addressing table of slot numbers.
+import { staysInRun } from '../number-table.js';
 import type { Peer } from '../peer.js';
 import { NONE, type DedupStore } from './dedup-store.js';
 
@@ -58,9 +59,7 @@ export class DedupIndex {
     for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
       const c = cells[j] as number;
       if (c === 0) break;
-      const h = this.homeOf(c - 1);
-      const stays = hole <= j ? hole < h && h <= j : hole < h || h <= j;
-      if (!stays) {
+      if (!staysInRun(hole, j, this.homeOf(c - 1))) {
         cells[hole] = c;
         hole = j;
       }
